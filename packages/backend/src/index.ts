@@ -66,7 +66,7 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
-// mcp actions plugin
-backend.add(import('@backstage/plugin-mcp-actions-backend'));
+// Novahost: projects, deployments, builds and artifacts
+backend.add(import('@internal/plugin-novahost-backend'));
 
 backend.start();

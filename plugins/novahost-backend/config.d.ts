@@ -1,0 +1,136 @@
+export interface Config {
+  /** Novahost: projects, deployments, builds, artifacts and the proxy. */
+  novahost?: {
+    /** Where and how visitors reach deployed sites (read by the backend and by the proxy). */
+    proxy?: {
+      /**
+       * Sites are served at `<slug>.<baseDomain>` and `<slug>-<shortId>.<baseDomain>`.
+       * @default localhost
+       * @visibility frontend
+       */
+      baseDomain?: string;
+      /**
+       * Scheme of the public site URLs.
+       * @default http
+       * @visibility frontend
+       */
+      publicScheme?: 'http' | 'https';
+      /**
+       * Port of the public site URLs; omitted from URLs when it is the scheme's default.
+       * @visibility frontend
+       */
+      publicPort?: number;
+      /** Where the proxy listens. */
+      listen?: {
+        /** @default 8080 */
+        port?: number;
+        /** @default all interfaces */
+        host?: string;
+      };
+      /** The Novahost API as the proxy reaches it. Defaults to `${backend.baseUrl}/api/novahost`. */
+      backendUrl?: string;
+      /**
+       * Static token the proxy presents to the backend's `/routes` endpoints.
+       * Must also be listed in `backend.auth.externalAccess` (type static).
+       * @visibility secret
+       */
+      token?: string;
+      /** File where the proxy keeps the last routing table, to serve while the backend is down. */
+      routesCacheFile?: string;
+    };
+
+    /** Build scheduling. */
+    builds?: {
+      /** Builds that run at once; the rest wait in the queue. @default 2 */
+      concurrency?: number;
+      /** A build running longer than this fails. @default 900 */
+      timeoutSeconds?: number;
+      /** Largest single file a build may upload. @default 104857600 */
+      maxFileBytes?: number;
+      /** Most files one deployment may have. @default 20000 */
+      maxFiles?: number;
+    };
+
+    /** Where builds run. */
+    runner?:
+      | {
+          /** Builds run as child processes of the backend (embedded default). */
+          type: 'local';
+          local?: {
+            /** The Novahost API as the build program reaches it. Defaults to the discovery URL of the novahost plugin. */
+            apiUrl?: string;
+            /** Path of the build program. Defaults to @internal/build-runner's src/main.ts. */
+            program?: string;
+            /** Parent directory of build work directories. Defaults to the OS temp directory. */
+            workDirectory?: string;
+          };
+        }
+      | {
+          /** Builds run as Kubernetes Jobs (production). */
+          type: 'kubernetes';
+          kubernetes?: {
+            /** Namespace of build Jobs. @default novahost-builds */
+            namespace?: string;
+            /** Image of the build program. */
+            image?: string;
+            /** The Novahost API as build pods reach it. */
+            apiUrl?: string;
+            /** API server URL; in-cluster config when omitted. */
+            url?: string;
+            /** @visibility secret */
+            token?: string;
+            /** Path of a kubeconfig file to use instead of in-cluster config. */
+            kubeconfig?: string;
+            resources?: {
+              requests?: { cpu?: string; memory?: string };
+              limits?: { cpu?: string; memory?: string };
+            };
+            /** Seconds a finished Job is kept. @default 600 */
+            ttlSecondsAfterFinished?: number;
+          };
+        };
+
+    /** Where build output is stored. */
+    store?:
+      | {
+          /** A directory on the backend's (and the proxy's) file system (embedded default). */
+          type: 'local';
+          local?: {
+            /** Relative paths resolve against the process's working directory. @default ../../.novahost/artifacts */
+            directory?: string;
+          };
+        }
+      | {
+          /** An S3-compatible bucket: Cloudflare R2, AWS S3, any S3 server. */
+          type: 's3';
+          s3?: {
+            bucket: string;
+            /** e.g. https://<account>.r2.cloudflarestorage.com */
+            endpoint?: string;
+            /** @default auto */
+            region?: string;
+            forcePathStyle?: boolean;
+            credentials?: {
+              accessKeyId: string;
+              /** @visibility secret */
+              secretAccessKey: string;
+            };
+          };
+        };
+
+    /** Fan-out of live build logs and route changes between backend replicas. */
+    bus?:
+      | {
+          /** In-process only (a single backend). */
+          type: 'memory';
+        }
+      | {
+          /** Redis pub/sub (several replicas). */
+          type: 'redis';
+          redis?: {
+            /** e.g. redis://127.0.0.1:6379 */
+            url: string;
+          };
+        };
+  };
+}

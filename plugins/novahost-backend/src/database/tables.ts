@@ -1,0 +1,66 @@
+import type { DeploymentStatus } from '@internal/plugin-novahost-common';
+
+/** Row types of the Novahost tables (see migrations/). */
+
+export type ProjectRow = {
+  id: string;
+  name: string;
+  slug: string;
+  repo_url: string;
+  branch: string;
+  root_directory: string;
+  install_command: string | null;
+  build_command: string | null;
+  output_directory: string | null;
+  owner: string | null;
+  spa: boolean | number;
+  auto_promote: boolean | number;
+  production_deployment_id: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+export type DeploymentRow = {
+  id: string;
+  short_id: string;
+  project_id: string;
+  ref: string;
+  commit_sha: string | null;
+  status: DeploymentStatus;
+  error: string | null;
+  exit_code: number | null;
+  created_by: string | null;
+  build_token_hash: string | null;
+  runner_handle: string | null;
+  log_seq: number;
+  pending_manifest: string | null;
+  stats_files: number | null;
+  stats_bytes: number | string | null;
+  stats_new_blobs: number | null;
+  stats_new_bytes: number | string | null;
+  created_at: Date | string;
+  started_at: Date | string | null;
+  uploading_at: Date | string | null;
+  finished_at: Date | string | null;
+};
+
+export type LogRow = {
+  deployment_id: string;
+  seq: number;
+  client_seq: number | null;
+  ts: Date | string;
+  stream: string;
+  text: string;
+};
+
+export type BlobRow = {
+  hash: string;
+  size: number | string;
+  created_at: Date | string;
+};
+
+export const PROJECTS = 'novahost_projects';
+export const DEPLOYMENTS = 'novahost_deployments';
+export const LOGS = 'novahost_deployment_logs';
+export const BLOBS = 'novahost_blobs';
+export const DEPLOYMENT_BLOBS = 'novahost_deployment_blobs';

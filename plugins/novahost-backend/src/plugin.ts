@@ -1,0 +1,47 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { createNovahost } from './service/createNovahost';
+
+/**
+ * Novahost: projects, deployments, builds, artifacts and build logs.
+ *
+ * @public
+ */
+export const novahostPlugin = createBackendPlugin({
+  pluginId: 'novahost',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        discovery: coreServices.discovery,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+      },
+      async init(deps) {
+        const novahost = await createNovahost(deps);
+        deps.httpRouter.use(novahost.router);
+        // Health is public; the build API checks its own per-build tokens.
+        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/internal',
+          allow: 'unauthenticated',
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'novahost-reconcile',
+          frequency: { seconds: 5 },
+          timeout: { minutes: 1 },
+          scope: 'local',
+          fn: () => novahost.service.reconcile(),
+        });
+        deps.lifecycle.addStartupHook(() => novahost.service.failOrphans());
+        deps.lifecycle.addShutdownHook(() => novahost.close());
+      },
+    });
+  },
+});

@@ -1,0 +1,39 @@
+/** Runner implementations, chosen by `novahost.runner.type`. */
+export type BuildRunnerType = 'local' | 'kubernetes';
+
+/** What a runner needs to start one build. */
+export type BuildRequest = {
+  deploymentId: string;
+  projectId: string;
+  projectSlug: string;
+  /** Bearer token scoped to this deployment; goes to the build program's env only. */
+  token: string;
+  /** The build fails after this long. */
+  timeoutSeconds: number;
+};
+
+/** How a build program ended, as far as the runner can tell. */
+export type BuildExit = {
+  exitCode: number | null;
+  signal: string | null;
+  /** Last lines the program printed on stderr (for crashes before it could report). */
+  stderrTail: string;
+};
+
+/**
+ * Runs the build program somewhere. The program itself talks to the backend
+ * (spec, logs, phases, uploads); the runner only starts it, stops it, and
+ * reports how it ended.
+ */
+export interface BuildRunner {
+  /** Starts the build; resolves with a handle to find it again (pid, Job name). */
+  start(
+    request: BuildRequest,
+    onExit: (exit: BuildExit) => void,
+  ): Promise<{ handle: string }>;
+  /** Stops a build; resolves when it is stopped or was not running. */
+  cancel(deploymentId: string, handle: string | null): Promise<void>;
+  /** Whether this runner instance can still see the build (false after a restart of the local runner). */
+  isAlive(deploymentId: string, handle: string | null): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,79 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { RouteTable } from '@internal/plugin-novahost-common';
+import { EventBus } from '../bus';
+import { NovahostDatabase } from '../database/NovahostDatabase';
+import { ROUTES_CHANNEL } from './NovahostService';
+
+/**
+ * Builds the routing table from the database once per change (not per
+ * request) and pushes it to subscribed proxies. A change on any replica
+ * reaches every replica through the bus.
+ */
+export class RouteTableService {
+  private table: RouteTable | undefined;
+  private building: Promise<RouteTable> | undefined;
+  private lastVersion = 0;
+  private readonly listeners = new Set<(table: RouteTable) => void>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly db: NovahostDatabase,
+    private readonly bus: EventBus,
+    private readonly logger: LoggerService,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.bus.subscribe(ROUTES_CHANNEL, () => {
+      this.table = undefined;
+      this.get()
+        .then(table => {
+          for (const listener of this.listeners) listener(table);
+        })
+        .catch(e => this.logger.error(`Novahost route table: ${e}`));
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.listeners.clear();
+  }
+
+  async get(): Promise<RouteTable> {
+    if (this.table) return this.table;
+    if (!this.building) {
+      this.building = this.build().finally(() => {
+        this.building = undefined;
+      });
+    }
+    return this.building;
+  }
+
+  private async build(): Promise<RouteTable> {
+    const { projects, deployments } = await this.db.routeRows();
+    const byProject = new Map<string, Array<{ id: string; shortId: string }>>();
+    for (const d of deployments) {
+      const list = byProject.get(d.project_id) ?? [];
+      list.push({ id: d.id, shortId: d.short_id });
+      byProject.set(d.project_id, list);
+    }
+    this.lastVersion = Math.max(this.lastVersion + 1, Date.now());
+    const table: RouteTable = {
+      version: this.lastVersion,
+      generatedAt: new Date().toISOString(),
+      projects: projects.map(p => ({
+        id: p.id,
+        slug: p.slug,
+        spa: Boolean(p.spa),
+        productionDeploymentId: p.production_deployment_id,
+        deployments: byProject.get(p.id) ?? [],
+      })),
+    };
+    this.table = table;
+    return table;
+  }
+
+  onChange(listener: (table: RouteTable) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,80 @@
+import {
+  Deployment,
+  Project,
+  SiteUrlOptions,
+  deploymentUrl,
+  productionUrl,
+} from '@internal/plugin-novahost-common';
+import { DeploymentRow, ProjectRow } from '../database/tables';
+
+/** Normalizes a timestamp as SQLite (number/string) or Postgres (Date) returns it. */
+export function toIso(value: Date | string | number | null): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number') return new Date(value).toISOString();
+  const asNumber = Number(value);
+  if (!Number.isNaN(asNumber) && /^\d+$/.test(value)) {
+    return new Date(asNumber).toISOString();
+  }
+  const d = new Date(value.includes('T') || value.includes('Z') ? value : `${value.replace(' ', 'T')}Z`);
+  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}
+
+export function toMillis(value: Date | string | number | null): number {
+  const iso = toIso(value);
+  return iso ? new Date(iso).getTime() : 0;
+}
+
+export function projectFromRow(row: ProjectRow, urls: SiteUrlOptions): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    repoUrl: row.repo_url,
+    branch: row.branch,
+    rootDirectory: row.root_directory,
+    installCommand: row.install_command,
+    buildCommand: row.build_command,
+    outputDirectory: row.output_directory,
+    owner: row.owner,
+    spa: Boolean(row.spa),
+    autoPromote: Boolean(row.auto_promote),
+    productionDeploymentId: row.production_deployment_id,
+    url: productionUrl(row.slug, urls),
+    createdAt: toIso(row.created_at)!,
+    updatedAt: toIso(row.updated_at)!,
+  };
+}
+
+export function deploymentFromRow(
+  row: DeploymentRow,
+  project: Pick<ProjectRow, 'slug' | 'production_deployment_id'>,
+  urls: SiteUrlOptions,
+): Deployment {
+  return {
+    id: row.id,
+    shortId: row.short_id,
+    projectId: row.project_id,
+    ref: row.ref,
+    commitSha: row.commit_sha,
+    status: row.status,
+    error: row.error,
+    exitCode: row.exit_code,
+    createdBy: row.created_by,
+    url: deploymentUrl(project.slug, row.short_id, urls),
+    isProduction: project.production_deployment_id === row.id,
+    stats:
+      row.stats_files === null
+        ? null
+        : {
+            files: Number(row.stats_files),
+            bytes: Number(row.stats_bytes ?? 0),
+            newBlobs: Number(row.stats_new_blobs ?? 0),
+            newBytes: Number(row.stats_new_bytes ?? 0),
+          },
+    createdAt: toIso(row.created_at)!,
+    startedAt: toIso(row.started_at),
+    uploadingAt: toIso(row.uploading_at),
+    finishedAt: toIso(row.finished_at),
+  };
+}

@@ -1,0 +1,31 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { LocalArtifactStore } from './LocalArtifactStore';
+import { ArtifactStore, ArtifactStoreType } from './types';
+
+export type { ArtifactStore, ArtifactStoreType, BlobUploadTarget } from './types';
+export { LocalArtifactStore } from './LocalArtifactStore';
+
+/** Creates the configured artifact store (`novahost.store.type`), like techdocs' Publisher.fromConfig. */
+export function artifactStoreFromConfig(
+  config: Config,
+  logger: LoggerService,
+): ArtifactStore {
+  const type = (config.getOptionalString('novahost.store.type') ??
+    'local') as ArtifactStoreType;
+  switch (type) {
+    case 'local': {
+      const store = LocalArtifactStore.fromConfig(config);
+      logger.info(`Novahost artifacts stored in ${store.directory}`);
+      return store;
+    }
+    case 's3':
+      throw new Error(
+        "novahost.store.type 's3' is not available in this version; use 'local'",
+      );
+    default:
+      throw new Error(
+        `Unknown novahost.store.type '${type}', expected 'local' or 's3'`,
+      );
+  }
+}

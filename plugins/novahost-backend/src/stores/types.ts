@@ -1,0 +1,47 @@
+import type { DeploymentManifest } from '@internal/plugin-novahost-common';
+import { Readable } from 'stream';
+
+/** Store implementations, chosen by `novahost.store.type`. */
+export type ArtifactStoreType = 'local' | 's3';
+
+/** Where the build program sends one missing blob. */
+export type BlobUploadTarget = {
+  hash: string;
+  url: string;
+  method: 'PUT';
+  headers?: Record<string, string>;
+};
+
+/**
+ * Content-addressed storage of build output. Blobs are immutable and keyed by
+ * their sha256; a deployment is a manifest of path → hash.
+ */
+export interface ArtifactStore {
+  /** Fails with a clear error when the store cannot be used (startup check). */
+  checkReady(): Promise<void>;
+
+  /**
+   * Where the build program should upload a blob. The local store answers
+   * with the backend's own upload endpoint (`uploadUrl`); the s3 store with
+   * a presigned PUT URL, so credentials never leave the backend.
+   */
+  uploadTarget(
+    hash: string,
+    size: number,
+    uploadUrl: string,
+  ): Promise<BlobUploadTarget>;
+
+  /**
+   * Stores a blob from a stream, verifying its sha256 equals `hash`. Throws
+   * InputError on a mismatch or when it exceeds `maxBytes`; nothing partial
+   * is ever visible under the blob's key.
+   */
+  putBlob(hash: string, content: Readable, maxBytes: number): Promise<number>;
+
+  hasBlob(hash: string): Promise<boolean>;
+  deleteBlobs(hashes: string[]): Promise<void>;
+
+  putManifest(manifest: DeploymentManifest): Promise<void>;
+  getManifest(deploymentId: string): Promise<DeploymentManifest | undefined>;
+  deleteManifests(deploymentIds: string[]): Promise<void>;
+}

@@ -1,0 +1,126 @@
+/**
+ * Host naming rules shared by the backend (which hands out URLs) and the
+ * proxy (which routes them). A project's production site is `<slug>.<base>`;
+ * each deployment is also reachable forever at `<slug>-<shortId>.<base>`.
+ */
+
+/** Longest slug: the deployment label `<slug>-<shortId>` must stay within DNS's 63. */
+export const MAX_SLUG_LENGTH = 63 - 1 - 8;
+/** Length of a deployment's short id. */
+export const SHORT_ID_LENGTH = 8;
+
+const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const SHORT_ID_RE = /^[a-z0-9]{8}$/;
+
+/** Whether `slug` is a valid project slug (a DNS label of at most {@link MAX_SLUG_LENGTH}). @public */
+export function isValidSlug(slug: string): boolean {
+  return (
+    slug.length > 0 &&
+    slug.length <= MAX_SLUG_LENGTH &&
+    SLUG_RE.test(slug) &&
+    !slug.includes('--')
+  );
+}
+
+/**
+ * Derives a DNS-safe slug from a project name: lower case, ASCII letters,
+ * digits and single dashes, trimmed to {@link MAX_SLUG_LENGTH}. Returns ''
+ * when nothing usable is left (the caller rejects the name).
+ * @public
+ */
+export function slugify(name: string): string {
+  const ascii = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+  let slug = ascii
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .replace(/-{2,}/g, '-');
+  if (slug.length > MAX_SLUG_LENGTH) {
+    slug = slug.slice(0, MAX_SLUG_LENGTH).replace(/-+$/, '');
+  }
+  return slug;
+}
+
+/** Whether `id` has the shape of a deployment short id. @public */
+export function isShortId(id: string): boolean {
+  return SHORT_ID_RE.test(id);
+}
+
+/**
+ * Normalizes a Host header: lower case, no port, no trailing dot.
+ * Returns undefined for anything that is not a plausible host name.
+ * @public
+ */
+export function normalizeHost(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[')) return undefined; // IPv6 literals never name a site
+  const colon = h.indexOf(':');
+  if (colon !== -1) h = h.slice(0, colon);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  if (!h || h.length > 253 || !/^[a-z0-9.-]+$/.test(h)) return undefined;
+  return h;
+}
+
+/**
+ * The candidate site label of a host under `baseDomain`: `my-site` for
+ * `my-site.localhost`. Undefined when the host is not exactly one label
+ * below the base domain.
+ * @public
+ */
+export function siteLabel(
+  host: string | undefined,
+  baseDomain: string,
+): string | undefined {
+  const h = normalizeHost(host);
+  const base = normalizeHost(baseDomain);
+  if (!h || !base) return undefined;
+  const suffix = `.${base}`;
+  if (!h.endsWith(suffix)) return undefined;
+  const label = h.slice(0, -suffix.length);
+  if (!label || label.includes('.')) return undefined;
+  return label;
+}
+
+/** Splits `<slug>-<shortId>` into its parts, if it has that shape. @public */
+export function splitDeploymentLabel(
+  label: string,
+): { slug: string; shortId: string } | undefined {
+  const dash = label.length - SHORT_ID_LENGTH - 1;
+  if (dash < 1 || label[dash] !== '-') return undefined;
+  const shortId = label.slice(dash + 1);
+  const slug = label.slice(0, dash);
+  if (!isShortId(shortId) || !isValidSlug(slug)) return undefined;
+  return { slug, shortId };
+}
+
+/** Public URL settings of the proxy. @public */
+export interface SiteUrlOptions {
+  baseDomain: string;
+  /** `http` or `https`. */
+  scheme: string;
+  /** Port visitors use; omitted from URLs when it is the scheme's default. */
+  port?: number;
+}
+
+function origin(label: string, opts: SiteUrlOptions): string {
+  const defaultPort = opts.scheme === 'https' ? 443 : 80;
+  const port = opts.port && opts.port !== defaultPort ? `:${opts.port}` : '';
+  return `${opts.scheme}://${label}.${opts.baseDomain}${port}`;
+}
+
+/** `http://<slug>.<base>[:port]` @public */
+export function productionUrl(slug: string, opts: SiteUrlOptions): string {
+  return origin(slug, opts);
+}
+
+/** `http://<slug>-<shortId>.<base>[:port]` @public */
+export function deploymentUrl(
+  slug: string,
+  shortId: string,
+  opts: SiteUrlOptions,
+): string {
+  return origin(`${slug}-${shortId}`, opts);
+}

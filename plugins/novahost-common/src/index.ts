@@ -1,0 +1,11 @@
+/**
+ * Shared types, schemas and rules of Novahost.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './hosts';
+export * from './artifacts';
+export * from './routes';
+export * from './annotations';
+export * from './schemas';

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { MAX_SLUG_LENGTH, isValidSlug, slugify } from './hosts';
+
+/**
+ * Request schemas of the REST API, shared so clients can validate before
+ * sending. The backend is the authority: it parses every body with these.
+ */
+
+const relativeDir = z
+  .string()
+  .trim()
+  .max(256)
+  .refine(
+    p =>
+      !p.startsWith('/') &&
+      !p.includes('\\') &&
+      !p.includes('\0') &&
+      !p.split('/').includes('..'),
+    'must be a relative path inside the repository without ".." segments',
+  );
+
+const command = z
+  .string()
+  .trim()
+  .max(1024)
+  .refine(c => !c.includes('\0') && !/[\r\n]/.test(c), 'must be one line');
+
+/** A git ref: branch, tag or commit SHA, as `git check-ref-format` would allow. */
+export const gitRefSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .refine(
+    r =>
+      !r.startsWith('-') &&
+      !r.includes('..') &&
+      !r.endsWith('/') &&
+      !r.endsWith('.lock') &&
+      // eslint-disable-next-line no-control-regex
+      !/[\u0000-\u0020\u007f~^:?*[\\]/.test(r),
+    'must be a valid git branch, tag or commit SHA',
+  );
+
+/**
+ * A repository URL: `https://…` always; `file://…` or an absolute local path
+ * when the server allows local repositories (the local runner only).
+ */
+export const repoUrlSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2048)
+  .refine(u => {
+    if (u.startsWith('/')) return !u.includes('\0');
+    try {
+      const url = new URL(u);
+      return url.protocol === 'https:' || url.protocol === 'file:';
+    } catch {
+      return false;
+    }
+  }, 'must be an https:// URL, a file:// URL or an absolute local path');
+
+/** Whether a repo URL points at the local file system. @public */
+export function isLocalRepoUrl(u: string): boolean {
+  return u.startsWith('/') || u.startsWith('file:');
+}
+
+const nameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(
+    n => isValidSlug(slugify(n)),
+    'must contain at least one letter or digit',
+  );
+
+/** @public */
+export const createProjectSchema = z.strictObject({
+  name: nameSchema,
+  slug: z
+    .string()
+    .trim()
+    .refine(
+      isValidSlug,
+      `must be a DNS label: lower-case letters, digits and single dashes, at most ${MAX_SLUG_LENGTH} characters`,
+    )
+    .optional(),
+  repoUrl: repoUrlSchema,
+  branch: gitRefSchema.optional(),
+  rootDirectory: relativeDir.optional(),
+  installCommand: command.optional(),
+  buildCommand: command.optional(),
+  outputDirectory: relativeDir.optional(),
+  owner: z.string().trim().min(1).max(255).optional(),
+  spa: z.boolean().optional(),
+  autoPromote: z.boolean().optional(),
+});
+
+/** @public */
+export type CreateProjectRequest = z.infer<typeof createProjectSchema>;
+
+/** @public */
+export const updateProjectSchema = z
+  .strictObject({
+    name: nameSchema,
+    repoUrl: repoUrlSchema,
+    branch: gitRefSchema,
+    rootDirectory: relativeDir,
+    installCommand: command.nullable(),
+    buildCommand: command.nullable(),
+    outputDirectory: relativeDir.nullable(),
+    owner: z.string().trim().min(1).max(255).nullable(),
+    spa: z.boolean(),
+    autoPromote: z.boolean(),
+  })
+  .partial();
+
+/** @public */
+export type UpdateProjectRequest = z.infer<typeof updateProjectSchema>;
+
+/** @public */
+export const createDeploymentSchema = z.strictObject({
+  ref: gitRefSchema.optional(),
+});
+
+/** @public */
+export const promoteSchema = z.strictObject({
+  deploymentId: z.uuid(),
+});
+
+/** @public */
+export const pageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});

@@ -1,0 +1,98 @@
+/** Every state a deployment can be in. Terminal states never change again. */
+export const DEPLOYMENT_STATUSES = [
+  'queued',
+  'building',
+  'uploading',
+  'ready',
+  'failed',
+  'canceled',
+] as const;
+
+/** @public */
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+/** @public */
+export const TERMINAL_STATUSES: ReadonlyArray<DeploymentStatus> = [
+  'ready',
+  'failed',
+  'canceled',
+];
+
+/** @public */
+export function isTerminalStatus(status: DeploymentStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** A Novahost project as the REST API returns it. @public */
+export interface Project {
+  id: string;
+  name: string;
+  /** DNS-safe label; the production site is served at `<slug>.<base-domain>`. */
+  slug: string;
+  repoUrl: string;
+  branch: string;
+  rootDirectory: string;
+  installCommand: string | null;
+  buildCommand: string | null;
+  outputDirectory: string | null;
+  owner: string | null;
+  /** Serve `index.html` (200) for unknown paths instead of `404.html` (404). */
+  spa: boolean;
+  /** Promote every deployment that becomes ready. */
+  autoPromote: boolean;
+  productionDeploymentId: string | null;
+  /** The production URL, e.g. `http://my-site.localhost:8080`. */
+  url: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The most recent deployment (list responses only). */
+  latestDeployment?: Deployment | null;
+}
+
+/** @public */
+export interface DeploymentStats {
+  files: number;
+  bytes: number;
+  /** Blobs this deployment had to upload (content not stored before). */
+  newBlobs: number;
+  newBytes: number;
+}
+
+/** A deployment as the REST API returns it. @public */
+export interface Deployment {
+  id: string;
+  /** Short id used in the immutable per-deployment host name. */
+  shortId: string;
+  projectId: string;
+  ref: string;
+  commitSha: string | null;
+  status: DeploymentStatus;
+  error: string | null;
+  exitCode: number | null;
+  createdBy: string | null;
+  /** The immutable per-deployment URL: `<slug>-<shortId>.<base-domain>`. */
+  url: string;
+  isProduction: boolean;
+  stats: DeploymentStats | null;
+  createdAt: string;
+  startedAt: string | null;
+  uploadingAt: string | null;
+  finishedAt: string | null;
+}
+
+/** @public */
+export interface Page<T> {
+  items: T[];
+  totalCount: number;
+  limit: number;
+  offset: number;
+}
+
+/** One build log line, as stored and streamed. `seq` is per deployment, from 1, gap-free per writer. @public */
+export interface LogLine {
+  seq: number;
+  /** ISO timestamp of when the build program saw the line. */
+  ts: string;
+  stream: 'stdout' | 'stderr' | 'system';
+  text: string;
+}
