@@ -68,8 +68,7 @@ export type NovahostServiceOptions = {
 };
 
 type BuildEvent =
-  | { type: 'phase'; phase: 'building'; commitSha?: string }
-  | { type: 'phase'; phase: 'uploading' }
+  | { type: 'phase'; phase: 'building' | 'uploading'; commitSha?: string }
   | { type: 'failed'; error: string; exitCode: number | null };
 
 function hashToken(token: string): string {

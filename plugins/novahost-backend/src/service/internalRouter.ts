@@ -21,13 +21,12 @@ const logsSchema = z.strictObject({
 const eventSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('phase'),
-    phase: z.literal('building'),
+    phase: z.enum(['building', 'uploading']),
     commitSha: z
       .string()
       .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
       .optional(),
   }),
-  z.strictObject({ type: z.literal('phase'), phase: z.literal('uploading') }),
   z.strictObject({
     type: z.literal('failed'),
     error: z.string().max(8192),

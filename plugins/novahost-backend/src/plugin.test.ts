@@ -1,0 +1,387 @@
+import {
+  TestDatabases,
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { blobKey, manifestKey } from '@internal/plugin-novahost-common';
+import { createHash } from 'crypto';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import request from 'supertest';
+import { novahostPlugin } from './plugin';
+import { createSiteRepo } from './testUtils/repo';
+import { readEvents, SseEvent } from './testUtils/sse';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const user = { Authorization: mockCredentials.user.header() };
+const service = { Authorization: mockCredentials.service.header() };
+const sha256 = (s: string | Buffer) =>
+  createHash('sha256').update(s).digest('hex');
+
+describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let api: ReturnType<typeof request.agent>;
+  let base: string;
+  let storeDir: string;
+
+  beforeAll(async () => {
+    const knex = await databases.init(id);
+    storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-store-'));
+    backend = await startTestBackend({
+      features: [
+        novahostPlugin,
+        mockServices.database.factory({ knex }),
+        mockServices.rootConfig.factory({
+          data: {
+            novahost: {
+              proxy: { baseDomain: 'localhost', publicPort: 8080 },
+              builds: { concurrency: 1, timeoutSeconds: 60 },
+              runner: { type: 'local' },
+              store: { type: 'local', local: { directory: storeDir } },
+            },
+          },
+        }),
+      ],
+    });
+    api = request.agent(backend.server);
+    const address = backend.server.address();
+    base = `http://127.0.0.1:${
+      typeof address === 'object' ? address!.port : 0
+    }/api/novahost`;
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+  });
+
+  const createProject = async (body: object) => {
+    const res = await api.post('/api/novahost/projects').set(user).send(body);
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+
+  const waitForStatus = async (deploymentId: string, statuses: string[]) => {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const res = await api
+        .get(`/api/novahost/deployments/${deploymentId}`)
+        .set(user);
+      if (statuses.includes(res.body.status)) return res.body;
+      if (Date.now() > deadline) {
+        throw new Error(`Deployment still ${res.body.status}`);
+      }
+      await new Promise(r => setTimeout(r, 100));
+    }
+  };
+
+  const allLogs = async (deploymentId: string) =>
+    readEvents(`${base}/deployments/${deploymentId}/logs`, user, {
+      until: e => e.event === 'finish',
+    });
+
+  it('answers health without credentials and requires them elsewhere', async () => {
+    const health = await api.get('/api/novahost/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok' });
+    const projects = await api
+      .get('/api/novahost/projects')
+      .set('Authorization', mockCredentials.none.header());
+    expect(projects.status).toBe(401);
+  });
+
+  it('validates project input and names the field', async () => {
+    const cases: Array<[object, RegExp]> = [
+      [{ repoUrl: 'https://github.com/a/b' }, /name/],
+      [{ name: 'ok' }, /repoUrl/],
+      [{ name: 'ok', repoUrl: 'ftp://example.com/x' }, /repoUrl/],
+      [{ name: '!!!', repoUrl: 'https://github.com/a/b' }, /name/],
+      [
+        { name: 'ok', repoUrl: 'https://github.com/a/b', rootDirectory: '../x' },
+        /rootDirectory/,
+      ],
+      [{ name: 'ok', repoUrl: 'https://github.com/a/b', branch: 'a..b' }, /branch/],
+      [{ name: 'ok', repoUrl: 'https://github.com/a/b', color: 'red' }, /color/],
+      [{ name: 'ok', repoUrl: 'https://github.com/a/b', slug: 'Not A Slug' }, /slug/],
+    ];
+    for (const [body, field] of cases) {
+      const res = await api.post('/api/novahost/projects').set(user).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.name).toBe('InputError');
+      expect(res.body.error.message).toMatch(field);
+    }
+  });
+
+  it('creates projects with unique DNS-safe slugs, pages and filters them', async () => {
+    const a = await createProject({
+      name: 'Ünïcode Site!',
+      repoUrl: 'https://github.com/acme/site',
+    });
+    expect(a.slug).toBe('unicode-site');
+    expect(a.url).toBe('http://unicode-site.localhost:8080');
+    expect(a.branch).toBe('main');
+    expect(a.owner).toBe('user:default/mock');
+
+    const taken = await api
+      .post('/api/novahost/projects')
+      .set(user)
+      .send({ name: 'Ünïcode Site!', repoUrl: 'https://github.com/acme/site' });
+    expect(taken.status).toBe(409);
+
+    const b = await createProject({
+      name: 'unicode  site',
+      repoUrl: 'https://github.com/acme/site',
+    });
+    expect(b.slug).toBe('unicode-site-2');
+
+    // A slug shaped like `<slug>-<shortId>` would shadow deployment hosts.
+    const c = await createProject({
+      name: 'shop ab12cd34',
+      repoUrl: 'https://github.com/acme/shop',
+    });
+    expect(c.slug).toBe('shop-ab12cd34-2');
+
+    const page1 = await api
+      .get('/api/novahost/projects?limit=2&offset=0')
+      .set(user);
+    expect(page1.body.totalCount).toBe(3);
+    expect(page1.body.items).toHaveLength(2);
+    const page2 = await api
+      .get('/api/novahost/projects?limit=2&offset=2')
+      .set(user);
+    expect(page2.body.items).toHaveLength(1);
+    const search = await api.get('/api/novahost/projects?search=shop').set(user);
+    expect(search.body.items.map((p: any) => p.id)).toEqual([c.id]);
+    expect(
+      (await api.get('/api/novahost/projects?limit=500').set(user)).status,
+    ).toBe(400);
+
+    const bySlug = await api.get(`/api/novahost/projects/${a.slug}`).set(user);
+    expect(bySlug.body.id).toBe(a.id);
+    const missing = await api
+      .get('/api/novahost/projects/00000000-0000-0000-0000-000000000000')
+      .set(user);
+    expect(missing.status).toBe(404);
+
+    const patched = await api
+      .patch(`/api/novahost/projects/${a.id}`)
+      .set(user)
+      .send({ spa: true, buildCommand: 'npm run export' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ spa: true, buildCommand: 'npm run export' });
+    const badPatch = await api
+      .patch(`/api/novahost/projects/${a.id}`)
+      .set(user)
+      .send({ spa: 'yes' });
+    expect(badPatch.status).toBe(400);
+    expect(badPatch.body.error.message).toMatch(/spa/);
+
+    for (const p of [a, b, c]) {
+      const del = await api.delete(`/api/novahost/projects/${p.id}`).set(user);
+      expect(del.status).toBe(204);
+    }
+  });
+
+  it('builds a real repository, dedupes blobs, promotes and rolls back', async () => {
+    const repo = createSiteRepo({
+      files: {
+        'index.html': '<h1>v1</h1>',
+        'about.html': '<p>about</p>',
+        'assets/app.js': 'console.log(1)',
+      },
+    });
+    const project = await createProject({
+      name: 'Loop Site',
+      repoUrl: repo.dir,
+    });
+    const first = await api
+      .post(`/api/novahost/projects/${project.id}/deployments`)
+      .set(user)
+      .send({});
+    expect(first.status).toBe(202);
+    expect(first.body.status).toBe('queued');
+    expect(first.body.url).toBe(
+      `http://loop-site-${first.body.shortId}.localhost:8080`,
+    );
+
+    const events = await allLogs(first.body.id);
+    const finish = events[events.length - 1];
+    expect(finish).toEqual({
+      event: 'finish',
+      data: { status: 'ready', error: null },
+    });
+    const text = events
+      .filter(e => e.event === 'log')
+      .map(e => e.data.text)
+      .join('\n');
+    expect(text).toContain('build line 3 of 3');
+    expect(text).toContain('Deployment ready at');
+
+    const d1 = await waitForStatus(first.body.id, ['ready']);
+    expect(d1.commitSha).toBe(repo.head());
+    expect(d1.isProduction).toBe(true);
+    expect(d1.stats).toMatchObject({ files: 3, newBlobs: 3 });
+
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(storeDir, manifestKey(d1.id)), 'utf8'),
+    );
+    expect(Object.keys(manifest.files).sort()).toEqual([
+      'about.html',
+      'assets/app.js',
+      'index.html',
+    ]);
+    const index = manifest.files['index.html'];
+    expect(index.hash).toBe(sha256('<h1>v1</h1>'));
+    expect(
+      fs.readFileSync(path.join(storeDir, blobKey(index.hash)), 'utf8'),
+    ).toBe('<h1>v1</h1>');
+
+    // One changed file: one new blob.
+    repo.commit({
+      'index.html': '<h1>v2</h1>',
+      'about.html': '<p>about</p>',
+      'assets/app.js': 'console.log(1)',
+    });
+    const second = await api
+      .post(`/api/novahost/projects/${project.id}/deployments`)
+      .set(user)
+      .send({});
+    await allLogs(second.body.id);
+    const d2 = await waitForStatus(second.body.id, ['ready']);
+    expect(d2.stats).toMatchObject({ files: 3, newBlobs: 1 });
+    expect(d2.isProduction).toBe(true);
+    expect(
+      (await api.get(`/api/novahost/deployments/${d1.id}`).set(user)).body
+        .isProduction,
+    ).toBe(false);
+
+    // The proxy's routing table lists both; only services may read it.
+    expect((await api.get('/api/novahost/routes').set(user)).status).toBe(403);
+    const routes = await api.get('/api/novahost/routes').set(service);
+    const route = routes.body.projects.find((p: any) => p.id === project.id);
+    expect(route.productionDeploymentId).toBe(d2.id);
+    expect(route.deployments.map((d: any) => d.shortId).sort()).toEqual(
+      [d1.shortId, d2.shortId].sort(),
+    );
+
+    // Rollback: promote the first again, no rebuild.
+    const promoted = await api
+      .post(`/api/novahost/projects/${project.id}/promote`)
+      .set(user)
+      .send({ deploymentId: d1.id });
+    expect(promoted.status).toBe(200);
+    expect(promoted.body.productionDeploymentId).toBe(d1.id);
+    const after = await api.get('/api/novahost/routes').set(service);
+    expect(
+      after.body.projects.find((p: any) => p.id === project.id)
+        .productionDeploymentId,
+    ).toBe(d1.id);
+    expect(after.body.version).toBeGreaterThan(routes.body.version);
+
+    const cancelReady = await api
+      .post(`/api/novahost/deployments/${d1.id}/cancel`)
+      .set(user);
+    expect(cancelReady.status).toBe(409);
+    const badPromote = await api
+      .post(`/api/novahost/projects/${project.id}/promote`)
+      .set(user)
+      .send({ deploymentId: 'nope' });
+    expect(badPromote.status).toBe(400);
+
+    // Delete removes deployments, manifests and now-unreferenced blobs.
+    const del = await api.delete(`/api/novahost/projects/${project.id}`).set(user);
+    expect(del.status).toBe(204);
+    expect(fs.existsSync(path.join(storeDir, manifestKey(d1.id)))).toBe(false);
+    expect(fs.existsSync(path.join(storeDir, blobKey(index.hash)))).toBe(false);
+    expect(
+      (await api.get(`/api/novahost/deployments/${d1.id}`).set(user)).status,
+    ).toBe(404);
+  });
+
+  it('fails a broken build with its exit code, and cancels queued ones', async () => {
+    const repo = createSiteRepo({
+      files: { 'index.html': 'x' },
+      lines: 30,
+      delayMs: 50,
+      failWith: 7,
+    });
+    const project = await createProject({ name: 'Broken', repoUrl: repo.dir });
+    const first = await api
+      .post(`/api/novahost/projects/${project.id}/deployments`)
+      .set(user)
+      .send({});
+    // Concurrency is 1: the second waits in the queue.
+    const second = await api
+      .post(`/api/novahost/projects/${project.id}/deployments`)
+      .set(user)
+      .send({ ref: 'main' });
+    expect(
+      (await api.get(`/api/novahost/deployments/${second.body.id}`).set(user))
+        .body.status,
+    ).toBe('queued');
+    const canceled = await api
+      .post(`/api/novahost/deployments/${second.body.id}/cancel`)
+      .set(user);
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe('canceled');
+
+    const failed = await waitForStatus(first.body.id, ['failed']);
+    expect(failed.exitCode).toBe(7);
+    expect(failed.error).toMatch(/exited with code 7/);
+    expect(failed.finishedAt).toBeTruthy();
+    const events = await allLogs(first.body.id);
+    expect(events[events.length - 1].data.status).toBe('failed');
+    expect(events.map(e => e.data.text).join('\n')).toContain('something broke');
+    await api.delete(`/api/novahost/projects/${project.id}`).set(user);
+  });
+
+  it('streams a live log across a reconnect without losing or repeating a line', async () => {
+    const repo = createSiteRepo({
+      files: { 'index.html': 'slow' },
+      lines: 60,
+      delayMs: 40,
+    });
+    const project = await createProject({ name: 'Slow', repoUrl: repo.dir });
+    const res = await api
+      .post(`/api/novahost/projects/${project.id}/deployments`)
+      .set(user)
+      .send({});
+    const url = `${base}/deployments/${res.body.id}/logs`;
+
+    // First viewer leaves in the middle of the build…
+    const part1 = await readEvents(url, user, {
+      until: e => e.event === 'log' && /build line 20 of/.test(e.data.text),
+    });
+    const lastId = [...part1].reverse().find(e => e.id)!.id!;
+    // …and comes back with Last-Event-ID, as EventSource does.
+    const part2 = await readEvents(url, { ...user, 'Last-Event-ID': lastId }, {
+      until: e => e.event === 'finish',
+    });
+    expect(part2[part2.length - 1].data.status).toBe('ready');
+
+    const seen = [...part1, ...part2]
+      .filter(e => e.event === 'log')
+      .map(e => e.data.seq as number);
+    const full = (await allLogs(res.body.id))
+      .filter(e => e.event === 'log')
+      .map(e => e.data.seq as number);
+    expect(seen).toEqual(full);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(full).toEqual([...full].sort((x, y) => x - y));
+    const lines = [...part1, ...part2]
+      .filter((e: SseEvent) => e.event === 'log')
+      .map(e => e.data.text)
+      .filter(t => /^build line/.test(t));
+    expect(lines).toHaveLength(60);
+
+    // ?after= works like Last-Event-ID.
+    const tail = await readEvents(`${url}?after=${full[full.length - 3]}`, user, {
+      until: e => e.event === 'finish',
+    });
+    expect(tail.filter(e => e.event === 'log')).toHaveLength(2);
+    await api.delete(`/api/novahost/projects/${project.id}`).set(user);
+  });
+});

@@ -1,0 +1,87 @@
+import { execFileSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync(
+    'git',
+    ['-c', 'user.email=test@novahost.dev', '-c', 'user.name=Test', ...args],
+    { cwd, encoding: 'utf8' },
+  ).trim();
+
+/**
+ * A real git repository whose `npm run build` writes `dist/`. `build.js`
+ * prints `lines` log lines, `delayMs` apart, before writing the output.
+ */
+export function createSiteRepo(options: {
+  files: Record<string, string>;
+  lines?: number;
+  delayMs?: number;
+  failWith?: number;
+}): { dir: string; head: () => string; commit: (files: Record<string, string>) => string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-repo-'));
+  const write = (files: Record<string, string>) =>
+    fs.writeFileSync(
+      path.join(dir, 'site.json'),
+      JSON.stringify(files, null, 2),
+    );
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'site',
+      version: '1.0.0',
+      private: true,
+      scripts: { build: 'node build.js' },
+    }),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'package-lock.json'),
+    JSON.stringify({
+      name: 'site',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: { '': { name: 'site', version: '1.0.0' } },
+    }),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'build.js'),
+    `
+const fs = require('fs');
+const path = require('path');
+const files = require('./site.json');
+const lines = ${options.lines ?? 3};
+const delay = ${options.delayMs ?? 0};
+let i = 0;
+function next() {
+  if (i < lines) {
+    i++;
+    console.log('build line ' + i + ' of ' + lines);
+    return setTimeout(next, delay);
+  }
+  ${options.failWith ? `console.error('something broke'); process.exit(${options.failWith});` : ''}
+  for (const [name, content] of Object.entries(files)) {
+    const target = path.join('dist', name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content);
+  }
+  console.log('wrote ' + Object.keys(files).length + ' files');
+}
+next();
+`,
+  );
+  write(options.files);
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'initial');
+  return {
+    dir,
+    head: () => git(dir, 'rev-parse', 'HEAD'),
+    commit: (files: Record<string, string>) => {
+      write(files);
+      git(dir, 'commit', '-q', '-am', 'change');
+      return git(dir, 'rev-parse', 'HEAD');
+    },
+  };
+}
