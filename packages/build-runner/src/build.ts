@@ -115,6 +115,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     }
     const commitSha = await captureHead(repo, gitEnv);
     log.system(`Checked out ${commitSha}`);
+    // Lines before events: a viewer sees the output that led to a phase first.
+    await log.flush();
     await api.event({ type: 'phase', phase: 'building', commitSha });
 
     const projectDir = insideRepo(repo, spec.rootDirectory, 'Root directory');
@@ -151,6 +153,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
 
     const outRel = detectOutputDirectory(projectDir, spec.outputDirectory);
     const outDir = insideRepo(projectDir, outRel, 'Output directory');
+    await log.flush();
     await api.event({ type: 'phase', phase: 'uploading' });
     const output = await collectOutput(outDir);
     for (const skipped of output.skipped) {

@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   }
   const passEnv: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_config_(registry|cache|nodedir)$/i.test(key)) passEnv[key] = value;
+    if (/^npm_config_(registry|cache)$/i.test(key)) passEnv[key] = value;
   }
 
   const result = await runBuild({ api, log, workdir, passEnv, signal: abort.signal });

@@ -79,7 +79,7 @@ export class LocalBuildRunner implements BuildRunner {
     };
     // Let a build reuse the machine's npm cache and registry settings.
     for (const key of Object.keys(process.env)) {
-      if (/^npm_config_(registry|cache|nodedir)$/i.test(key)) {
+      if (/^npm_config_(registry|cache)$/i.test(key)) {
         env[key] = process.env[key];
       }
     }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every test: type check, then all jest suites (unit, Postgres, Redis, real
+# builds, proxy servers). Prints a final `N passed, N failed` line.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$NOVAHOST_ROOT"
+
+# The machine's Postgres and Redis: start them if they are down.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "novahost: starting PostgreSQL" >&2
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "novahost: starting Redis" >&2
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+fi
+for i in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break
+  sleep 1
+done
+
+export CI=true
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
+export BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING="${BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING:-redis://127.0.0.1:6379}"
+
+echo "novahost: type check" >&2
+yarn tsc
+
+mkdir -p e2e-artifacts
+results=e2e-artifacts/jest-results.json
+status=0
+yarn backstage-cli repo test --json --outputFile="$results" "$@" || status=$?
+
+if [ -f "$results" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    const failedSuites = r.testResults.filter(s => s.status === "failed" && s.assertionResults.length === 0);
+    for (const s of failedSuites) console.log(`suite failed to run: ${s.name}`);
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests + failedSuites.length} failed`);
+  ' "$PWD/$results"
+else
+  echo "0 passed, 1 failed (jest wrote no results)"
+  status=1
+fi
+exit $status
