@@ -97,6 +97,7 @@ function newShortId(): string {
 export class NovahostService {
   private kicking: Promise<void> | undefined;
   private kickAgain = false;
+  private stopping = false;
   private readonly logLocks = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: NovahostServiceOptions) {}
@@ -402,6 +403,7 @@ export class NovahostService {
   }
 
   private async dispatch(): Promise<void> {
+    if (this.stopping) return;
     const running = await this.o.db.countByStatus(RUNNING);
     const free = this.o.concurrency - running;
     if (free <= 0) return;
@@ -772,6 +774,23 @@ export class NovahostService {
     await this.statusChanged(row.id);
     this.kick();
     return this.getDeployment(row.id);
+  }
+
+  /**
+   * Graceful shutdown: fails the builds this process is running (stopping
+   * the backend stops a local build with it), so none is left `building`.
+   */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    for (const row of await this.o.db.listByStatus(RUNNING)) {
+      if (await this.o.runner.isAlive(row.id, row.runner_handle)) {
+        await this.fail(
+          row.id,
+          'The backend stopped during the build; deploy again',
+          null,
+        );
+      }
+    }
   }
 
   /** Fails builds a previous process started (the local runner cannot resume them). */

@@ -77,6 +77,9 @@ export async function createNovahost(deps: {
     service,
     router,
     async close() {
+      await service.shutdown().catch(e =>
+        logger.warn(`Novahost shutdown could not fail running builds: ${e}`),
+      );
       routes.stop();
       await runner.close();
       await bus.close();
