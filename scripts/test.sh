@@ -25,8 +25,10 @@ export CI=true
 export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
 export BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING="${BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING:-redis://127.0.0.1:6379}"
 
-echo "novahost: type check" >&2
+echo "novahost: type check, lint, formatting" >&2
 yarn tsc
+yarn backstage-cli repo lint
+yarn prettier --check . >/dev/null
 
 mkdir -p e2e-artifacts
 results=e2e-artifacts/jest-results.json

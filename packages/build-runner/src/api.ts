@@ -66,9 +66,10 @@ export class BuildApi {
     this.deploymentId = deploymentId;
     this.token = token;
     this.options = options;
-    this.base = `${apiUrl.replace(/\/+$/, '')}/internal/builds/${encodeURIComponent(
-      deploymentId,
-    )}`;
+    this.base = `${apiUrl.replace(
+      /\/+$/,
+      '',
+    )}/internal/builds/${encodeURIComponent(deploymentId)}`;
   }
 
   /**
@@ -168,7 +169,9 @@ export class BuildApi {
         }
         const text = (await res.text().catch(() => '')).slice(0, 300);
         const error = new ApiError(
-          `upload of ${target.hash.slice(0, 12)} answered ${res.status}: ${text}`,
+          `upload of ${target.hash.slice(0, 12)} answered ${
+            res.status
+          }: ${text}`,
           res.status,
         );
         if (res.status < 500 && res.status !== 429) throw error;

@@ -10,20 +10,29 @@ import { runBuild } from './build.ts';
 import { LogShipper } from './logShipper.ts';
 
 const TOKEN = 'sekret-build-token-0123456789';
-const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
+const sha256 = (b: string | Buffer) =>
+  createHash('sha256').update(b).digest('hex');
 
 function git(cwd: string, ...args: string[]) {
-  return execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
-    cwd,
-    encoding: 'utf8',
-  }).trim();
+  return execFileSync(
+    'git',
+    ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+    },
+  ).trim();
 }
 
 function repoWith(buildJs: string, extra: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'novahost-br-repo-'));
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({ name: 'x', private: true, scripts: { build: 'node build.js' } }),
+    JSON.stringify({
+      name: 'x',
+      private: true,
+      scripts: { build: 'node build.js' },
+    }),
   );
   writeFileSync(join(dir, 'build.js'), buildJs);
   for (const [k, v] of Object.entries(extra)) writeFileSync(join(dir, k), v);
@@ -38,11 +47,14 @@ async function fakeBackend(spec: object, known: string[] = []) {
   const state = {
     lines: [] as ShippedLine[],
     events: [] as any[],
-    manifest: undefined as undefined | Record<string, { hash: string; size: number }>,
+    manifest: undefined as
+      | undefined
+      | Record<string, { hash: string; size: number }>,
     uploads: new Map<string, Buffer>(),
     finalized: false,
     unauthorized: 0,
   };
+  let base = '';
   const server: Server = createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
       state.unauthorized++;
@@ -73,7 +85,11 @@ async function fakeBackend(spec: object, known: string[] = []) {
         return json({
           missing: [...hashes]
             .filter(h => !known.includes(h))
-            .map(hash => ({ hash, method: 'PUT', url: `${base}/blobs/${hash}` })),
+            .map(hash => ({
+              hash,
+              method: 'PUT',
+              url: `${base}/blobs/${hash}`,
+            })),
         });
       }
       if (path.startsWith('/blobs/')) {
@@ -84,12 +100,14 @@ async function fakeBackend(spec: object, known: string[] = []) {
         state.finalized = true;
         return json({ status: 'ready', url: 'http://x-d1.localhost' });
       }
-      res.writeHead(404).end();
+      return res.writeHead(404).end();
     });
   });
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/novahost`;
-  const base = `${api}/internal/builds/d1`;
+  const api = `http://127.0.0.1:${
+    (server.address() as AddressInfo).port
+  }/api/novahost`;
+  base = `${api}/internal/builds/d1`;
   return { api, state, close: () => new Promise(r => server.close(r)) };
 }
 
@@ -103,8 +121,15 @@ const baseSpec = {
   env: {},
 };
 
-async function build(repo: string, specOverrides: object = {}, known: string[] = []) {
-  const backend = await fakeBackend({ ...baseSpec, repoUrl: repo, ...specOverrides }, known);
+async function build(
+  repo: string,
+  specOverrides: object = {},
+  known: string[] = [],
+) {
+  const backend = await fakeBackend(
+    { ...baseSpec, repoUrl: repo, ...specOverrides },
+    known,
+  );
   const api = new BuildApi(backend.api, 'd1', TOKEN, { retries: 0 });
   const log = new LogShipper({ send: l => api.logs(l), secrets: [TOKEN] });
   const workdir = mkdtempSync(join(tmpdir(), 'novahost-br-work-'));
@@ -133,14 +158,26 @@ describe('runBuild', () => {
     const out = await build(repo, {}, [sha256('known')]);
     delete process.env.PARENT_SECRET;
 
-    expect(out.result).toMatchObject({ ok: true, commitSha: git(repo, 'rev-parse', 'HEAD') });
+    expect(out.result).toMatchObject({
+      ok: true,
+      commitSha: git(repo, 'rev-parse', 'HEAD'),
+    });
     expect(out.events).toEqual([
-      { type: 'phase', phase: 'building', commitSha: git(repo, 'rev-parse', 'HEAD') },
+      {
+        type: 'phase',
+        phase: 'building',
+        commitSha: git(repo, 'rev-parse', 'HEAD'),
+      },
       { type: 'phase', phase: 'uploading' },
     ]);
-    expect(Object.keys(out.manifest!).sort()).toEqual(['assets/app.js', 'index.html']);
+    expect(Object.keys(out.manifest!).sort()).toEqual([
+      'assets/app.js',
+      'index.html',
+    ]);
     expect([...out.uploads.keys()]).toEqual([sha256('<h1>hi</h1>')]);
-    expect(out.uploads.get(sha256('<h1>hi</h1>'))!.toString()).toBe('<h1>hi</h1>');
+    expect(out.uploads.get(sha256('<h1>hi</h1>'))!.toString()).toBe(
+      '<h1>hi</h1>',
+    );
     expect(out.finalized).toBe(true);
 
     const text = out.lines.map(l => l.text);
@@ -153,12 +190,16 @@ describe('runBuild', () => {
   });
 
   it('fails with the exit code and the tail of the output', async () => {
-    const repo = repoWith(`console.log('step 1'); console.error('boom'); process.exit(3);`);
+    const repo = repoWith(
+      `console.log('step 1'); console.error('boom'); process.exit(3);`,
+    );
     const out = await build(repo);
     expect(out.result).toEqual({
       ok: false,
       exitCode: 3,
-      error: expect.stringMatching(/^Build command `npm run build` exited with code 3\n[\s\S]*boom/),
+      error: expect.stringMatching(
+        /^Build command `npm run build` exited with code 3\n[\s\S]*boom/,
+      ),
     });
     expect(out.finalized).toBe(false);
   });
@@ -176,14 +217,20 @@ describe('runBuild', () => {
     symlinkSync('/', join(repo, 'root-link'));
     git(repo, 'add', '-A');
     git(repo, 'commit', '-q', '-m', 'link');
-    const escape = await build(repo, { rootDirectory: 'root-link', buildCommand: 'true' });
+    const escape = await build(repo, {
+      rootDirectory: 'root-link',
+      buildCommand: 'true',
+    });
     expect(escape.result).toMatchObject({
       ok: false,
       error: expect.stringMatching(/points outside the repository/),
     });
 
     const missingRef = await build(repo, { ref: 'no-such-branch' });
-    expect(missingRef.result).toMatchObject({ ok: false, error: expect.stringMatching(/git fetch/) });
+    expect(missingRef.result).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/git fetch/),
+    });
   });
 
   it('publishes a plain static repository as it is', async () => {

@@ -142,11 +142,25 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     }
     if (plan.install) {
       log.system(`Running install command: ${plan.install}`);
-      await step(`Install command \`${plan.install}\``, plan.install, [], projectDir, buildEnv, true);
+      await step(
+        `Install command \`${plan.install}\``,
+        plan.install,
+        [],
+        projectDir,
+        buildEnv,
+        true,
+      );
     }
     if (plan.build) {
       log.system(`Running build command: ${plan.build}`);
-      await step(`Build command \`${plan.build}\``, plan.build, [], projectDir, buildEnv, true);
+      await step(
+        `Build command \`${plan.build}\``,
+        plan.build,
+        [],
+        projectDir,
+        buildEnv,
+        true,
+      );
     } else {
       log.system('No build command: publishing the files as they are');
     }
@@ -157,7 +171,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     await api.event({ type: 'phase', phase: 'uploading' });
     const output = await collectOutput(outDir);
     for (const skipped of output.skipped) {
-      log.system(`Skipping ${skipped}: not a regular file (symbolic links are not published)`);
+      log.system(
+        `Skipping ${skipped}: not a regular file (symbolic links are not published)`,
+      );
     }
     if (output.files.size === 0) {
       throw new StepError(`Output directory '${outRel}' is empty`, null);
@@ -168,10 +184,15 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       files[key] = { hash: f.hash, size: f.size };
       total += f.size;
     }
-    log.system(`Output: ${output.files.size} files, ${formatBytes(total)} in ${outRel}`);
+    log.system(
+      `Output: ${output.files.size} files, ${formatBytes(total)} in ${outRel}`,
+    );
     const { missing } = await api.manifest(files);
     const byHash = new Map([...output.files.values()].map(f => [f.hash, f]));
-    const newBytes = missing.reduce((n, t) => n + (byHash.get(t.hash)?.size ?? 0), 0);
+    const newBytes = missing.reduce(
+      (n, t) => n + (byHash.get(t.hash)?.size ?? 0),
+      0,
+    );
     log.system(
       `Uploading ${missing.length} new files (${formatBytes(newBytes)}); ${
         new Set(Object.values(files).map(f => f.hash)).size - missing.length
@@ -179,12 +200,15 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     );
     await mapLimit(missing, options.uploadConcurrency ?? 8, async target => {
       const file = byHash.get(target.hash);
-      if (!file) throw new Error(`the backend asked for an unknown blob ${target.hash}`);
+      if (!file)
+        throw new Error(`the backend asked for an unknown blob ${target.hash}`);
       await api.upload(target, await readFile(file.absolute));
     });
     await log.flush();
     const result = await api.finalize();
-    log.system(`Build finished in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    log.system(
+      `Build finished in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    );
     return { ok: true, url: result.url, commitSha };
   } catch (e) {
     if (e instanceof StepError) {

@@ -95,11 +95,9 @@ export function run(
         resolve();
         return;
       }
-      const how = killedBy
-        ? `${killedBy}`
-        : code !== null
-          ? `exited with code ${code}`
-          : `was killed by ${signal}`;
+      let how = `was killed by ${signal}`;
+      if (killedBy) how = killedBy;
+      else if (code !== null) how = `exited with code ${code}`;
       reject(new StepError(`${label} ${how}`, code, [...tail]));
     });
   });

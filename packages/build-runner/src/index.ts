@@ -5,7 +5,12 @@
  * @packageDocumentation
  */
 export { BuildApi, ApiError } from './api.ts';
-export type { BuildSpec, ShippedLine, UploadTarget, BuildEvent } from './api.ts';
+export type {
+  BuildSpec,
+  ShippedLine,
+  UploadTarget,
+  BuildEvent,
+} from './api.ts';
 export { runBuild, redactUrl } from './build.ts';
 export type { BuildOptions, BuildResult } from './build.ts';
 export {

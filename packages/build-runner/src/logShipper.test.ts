@@ -21,7 +21,10 @@ describe('LogShipper', () => {
     await expect(shipper.flush()).rejects.toThrow('backend restarting');
     shipper.system('three');
     await shipper.flush();
-    expect(attempts.map(a => a.map(l => l.seq))).toEqual([[1, 2], [1, 2, 3]]);
+    expect(attempts.map(a => a.map(l => l.seq))).toEqual([
+      [1, 2],
+      [1, 2, 3],
+    ]);
     expect(attempts[1].map(l => [l.stream, l.text])).toEqual([
       ['stdout', 'one'],
       ['stderr', 'password is ***'],

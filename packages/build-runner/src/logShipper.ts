@@ -40,7 +40,8 @@ export class LogShipper {
     for (const secret of this.options.secrets ?? []) {
       if (secret) text = text.split(secret).join('***');
     }
-    if (text.length > MAX_LINE) text = `${text.slice(0, MAX_LINE)} … [truncated]`;
+    if (text.length > MAX_LINE)
+      text = `${text.slice(0, MAX_LINE)} … [truncated]`;
     const line: ShippedLine = {
       seq: ++this.seq,
       ts: new Date().toISOString(),
@@ -102,8 +103,11 @@ export function lineSplitter(onLine: (line: string) => void) {
   return {
     push(chunk: Buffer) {
       buffer += decoder.decode(chunk, { stream: true });
-      let idx;
-      while ((idx = buffer.indexOf('\n')) !== -1) {
+      for (
+        let idx = buffer.indexOf('\n');
+        idx !== -1;
+        idx = buffer.indexOf('\n')
+      ) {
         onLine(buffer.slice(0, idx));
         buffer = buffer.slice(idx + 1);
       }

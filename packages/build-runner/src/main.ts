@@ -42,20 +42,22 @@ async function main(): Promise<number> {
     echo: line => process.stdout.write(`${line.text}\n`),
   });
   const abort = new AbortController();
-  let canceled = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      canceled = true;
-      abort.abort();
-    });
-  }
+  const cancel = () => abort.abort();
+  process.on('SIGTERM', cancel);
+  process.on('SIGINT', cancel);
   const passEnv: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (/^npm_config_(registry|cache)$/i.test(key)) passEnv[key] = value;
   }
 
-  const result = await runBuild({ api, log, workdir, passEnv, signal: abort.signal });
-  if (canceled) return 143;
+  const result = await runBuild({
+    api,
+    log,
+    workdir,
+    passEnv,
+    signal: abort.signal,
+  });
+  if (abort.signal.aborted) return 143;
   if (result.ok) {
     await log.flush().catch(() => {});
     return 0;
@@ -63,10 +65,16 @@ async function main(): Promise<number> {
   process.stderr.write(`${result.error}\n`);
   try {
     await log.flush().catch(() => {});
-    await api.event({ type: 'failed', error: result.error, exitCode: result.exitCode });
+    await api.event({
+      type: 'failed',
+      error: result.error,
+      exitCode: result.exitCode,
+    });
     return 1;
   } catch (e) {
-    process.stderr.write(`novahost-build: could not report the failure: ${e}\n`);
+    process.stderr.write(
+      `novahost-build: could not report the failure: ${e}\n`,
+    );
     return 2;
   }
 }

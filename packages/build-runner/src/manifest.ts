@@ -38,7 +38,10 @@ export async function collectOutput(
   const skipped: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await fs.readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Byte order, not locale order: the same output gives the same manifest.
+    entries.sort((a, b) =>
+      Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)),
+    );
     for (const entry of entries) {
       if (IGNORED.has(entry.name)) continue;
       const absolute = join(dir, entry.name);
@@ -52,7 +55,11 @@ export async function collectOutput(
             `${key} is ${stat.size} bytes, more than the limit of ${limits.maxFileBytes}`,
           );
         }
-        files.set(key, { absolute, hash: await hashFile(absolute), size: stat.size });
+        files.set(key, {
+          absolute,
+          hash: await hashFile(absolute),
+          size: stat.size,
+        });
         if (limits.maxFiles && files.size > limits.maxFiles) {
           throw new Error(`the output has more than ${limits.maxFiles} files`);
         }

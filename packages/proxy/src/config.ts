@@ -20,7 +20,9 @@ export function readProxyConfig(config: Config): ProxyConfig {
   const backendBase = config.getOptionalString('backend.baseUrl');
   const backendUrl =
     proxy?.getOptionalString('backendUrl') ??
-    (backendBase ? `${backendBase.replace(/\/+$/, '')}/api/novahost` : undefined);
+    (backendBase
+      ? `${backendBase.replace(/\/+$/, '')}/api/novahost`
+      : undefined);
   if (!backendUrl) {
     throw new Error(
       'novahost.proxy.backendUrl (or backend.baseUrl) must be set: the proxy reads its routing table from the backend',

@@ -35,7 +35,8 @@ export function resolveFile(
   }
   if (options.spa) {
     const entry = manifest.files.get('index.html');
-    if (entry) return { status: 200, key: 'index.html', entry, fallback: 'spa' };
+    if (entry)
+      return { status: 200, key: 'index.html', entry, fallback: 'spa' };
   }
   const notFound = manifest.files.get('404.html');
   if (notFound) {

@@ -4,7 +4,6 @@
  * app-config.yaml and app-config.local.yaml at the repository root).
  */
 import { ConfigSources } from '@backstage/config-loader';
-import { resolve } from 'node:path';
 import { readProxyConfig } from './config';
 import { createConsoleLogger } from './logger';
 import { startProxy } from './proxy';
@@ -13,10 +12,9 @@ async function main() {
   const logger = createConsoleLogger({
     level: (process.env.LOG_LEVEL as 'info') ?? 'info',
   });
-  const source = ConfigSources.default({
-    argv: process.argv,
-    rootDir: resolve(__dirname, '../../..'),
-  });
+  // The repository root is found from the working directory, as the
+  // Backstage backend does.
+  const source = ConfigSources.default({ argv: process.argv });
   const config = await ConfigSources.toConfig(source);
   const proxy = await startProxy(readProxyConfig(config), logger);
 

@@ -62,8 +62,14 @@ describe('novahost proxy (real servers)', () => {
     'data.json': '{"a":1}',
     'image.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]),
   });
-  const v2 = store.deploy({ 'index.html': '<h1>v2</h1>', 'about.html': '<p>about</p>' });
-  const spa = store.deploy({ 'index.html': '<div id="root"></div>', 'app.js': 'x' });
+  const v2 = store.deploy({
+    'index.html': '<h1>v2</h1>',
+    'about.html': '<p>about</p>',
+  });
+  const spa = store.deploy({
+    'index.html': '<div id="root"></div>',
+    'app.js': 'x',
+  });
   const table = (production: string, version: number): RouteTable => ({
     version,
     generatedAt: new Date().toISOString(),
@@ -92,10 +98,15 @@ describe('novahost proxy (real servers)', () => {
   });
 
   beforeAll(async () => {
-    cacheFile = join(mkdtempSync(join(tmpdir(), 'novahost-proxy-')), 'routes.json');
+    cacheFile = join(
+      mkdtempSync(join(tmpdir(), 'novahost-proxy-')),
+      'routes.json',
+    );
     backend = await startFakeBackend(TOKEN, table(v1, 1));
     proxy = await startProxy(config(), logger, { reconnectDelayMs: 50 });
-    await eventually(() => expect(proxy.routes.version).toBe(1));
+    await eventually(() => {
+      if (proxy.routes.version !== 1) throw new Error('no routes yet');
+    });
   });
 
   afterAll(async () => {
@@ -104,19 +115,85 @@ describe('novahost proxy (real servers)', () => {
   });
 
   it.each([
-    ['site.localhost:8080', '/', 200, '<h1>v1</h1>', 'text/html; charset=utf-8'],
+    [
+      'site.localhost:8080',
+      '/',
+      200,
+      '<h1>v1</h1>',
+      'text/html; charset=utf-8',
+    ],
     ['SITE.LOCALHOST.', '/', 200, '<h1>v1</h1>', 'text/html; charset=utf-8'],
-    ['site.localhost', '/index.html', 200, '<h1>v1</h1>', 'text/html; charset=utf-8'],
-    ['site.localhost', '/about', 200, '<p>about</p>', 'text/html; charset=utf-8'],
-    ['site.localhost', '/about.html', 200, '<p>about</p>', 'text/html; charset=utf-8'],
+    [
+      'site.localhost',
+      '/index.html',
+      200,
+      '<h1>v1</h1>',
+      'text/html; charset=utf-8',
+    ],
+    [
+      'site.localhost',
+      '/about',
+      200,
+      '<p>about</p>',
+      'text/html; charset=utf-8',
+    ],
+    [
+      'site.localhost',
+      '/about.html',
+      200,
+      '<p>about</p>',
+      'text/html; charset=utf-8',
+    ],
     ['site.localhost', '/docs', 200, '<p>docs</p>', 'text/html; charset=utf-8'],
-    ['site.localhost', '/docs/', 200, '<p>docs</p>', 'text/html; charset=utf-8'],
-    ['site.localhost', '/assets/app.js?v=3', 200, 'console.log(1)', 'text/javascript; charset=utf-8'],
-    ['site.localhost', '/data.json', 200, '{"a":1}', 'application/json; charset=utf-8'],
-    ['site.localhost', '/missing', 404, '<p>custom 404</p>', 'text/html; charset=utf-8'],
-    ['site-bbbb2222.localhost', '/', 200, '<h1>v2</h1>', 'text/html; charset=utf-8'],
-    ['site-aaaa1111.localhost', '/about', 200, '<p>about</p>', 'text/html; charset=utf-8'],
-    ['app.localhost', '/some/client/route', 200, '<div id="root"></div>', 'text/html; charset=utf-8'],
+    [
+      'site.localhost',
+      '/docs/',
+      200,
+      '<p>docs</p>',
+      'text/html; charset=utf-8',
+    ],
+    [
+      'site.localhost',
+      '/assets/app.js?v=3',
+      200,
+      'console.log(1)',
+      'text/javascript; charset=utf-8',
+    ],
+    [
+      'site.localhost',
+      '/data.json',
+      200,
+      '{"a":1}',
+      'application/json; charset=utf-8',
+    ],
+    [
+      'site.localhost',
+      '/missing',
+      404,
+      '<p>custom 404</p>',
+      'text/html; charset=utf-8',
+    ],
+    [
+      'site-bbbb2222.localhost',
+      '/',
+      200,
+      '<h1>v2</h1>',
+      'text/html; charset=utf-8',
+    ],
+    [
+      'site-aaaa1111.localhost',
+      '/about',
+      200,
+      '<p>about</p>',
+      'text/html; charset=utf-8',
+    ],
+    [
+      'app.localhost',
+      '/some/client/route',
+      200,
+      '<div id="root"></div>',
+      'text/html; charset=utf-8',
+    ],
     ['app.localhost', '/app.js', 200, 'x', 'text/javascript; charset=utf-8'],
   ])('GET %s%s → %i', async (host, path, status, body, type) => {
     const res = await get(proxy.port, host, path);
@@ -129,7 +206,12 @@ describe('novahost proxy (real servers)', () => {
   it('serves binary files byte for byte with their type', async () => {
     const res = await new Promise<Buffer>((resolve, reject) => {
       request(
-        { host: '127.0.0.1', port: proxy.port, path: '/image.png', headers: { host: 'site.localhost' } },
+        {
+          host: '127.0.0.1',
+          port: proxy.port,
+          path: '/image.png',
+          headers: { host: 'site.localhost' },
+        },
         r => {
           expect(r.headers['content-type']).toBe('image/png');
           const chunks: Buffer[] = [];
@@ -170,11 +252,15 @@ describe('novahost proxy (real servers)', () => {
       headers: { 'if-none-match': '"other"' },
     });
     expect(other.status).toBe(200);
-    const head = await get(proxy.port, 'site.localhost', '/about', { method: 'HEAD' });
+    const head = await get(proxy.port, 'site.localhost', '/about', {
+      method: 'HEAD',
+    });
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     expect(head.headers['content-length']).toBe(String('<p>about</p>'.length));
-    const post = await get(proxy.port, 'site.localhost', '/', { method: 'POST' });
+    const post = await get(proxy.port, 'site.localhost', '/', {
+      method: 'POST',
+    });
     expect(post.status).toBe(405);
     expect(post.headers.allow).toBe('GET, HEAD');
   });
@@ -195,7 +281,9 @@ describe('novahost proxy (real servers)', () => {
   ])('keeps %p inside the deployment', async path => {
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = connect(proxy.port, '127.0.0.1', () => {
-        socket.write(`GET ${path} HTTP/1.1\r\nHost: site.localhost\r\nConnection: close\r\n\r\n`);
+        socket.write(
+          `GET ${path} HTTP/1.1\r\nHost: site.localhost\r\nConnection: close\r\n\r\n`,
+        );
       });
       let data = '';
       socket.on('data', d => (data += d.toString('latin1')));
@@ -222,14 +310,18 @@ describe('novahost proxy (real servers)', () => {
     const started = Date.now();
     backend.publish(table(v2, 2));
     await eventually(async () => {
-      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe('<h1>v2</h1>');
+      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe(
+        '<h1>v2</h1>',
+      );
     }, 1000);
     expect(Date.now() - started).toBeLessThan(1000);
 
     // Rollback.
     backend.publish(table(v1, 3));
     await eventually(async () => {
-      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe('<h1>v1</h1>');
+      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe(
+        '<h1>v1</h1>',
+      );
     }, 1000);
 
     const port = backend.port;
@@ -243,7 +335,9 @@ describe('novahost proxy (real servers)', () => {
 
     // A proxy that starts while the backend is down serves the cached table.
     await proxy.routes.flush();
-    const cold = await startProxy(config(), new MemoryLogger(), { reconnectDelayMs: 50 });
+    const cold = await startProxy(config(), new MemoryLogger(), {
+      reconnectDelayMs: 50,
+    });
     try {
       const res = await get(cold.port, 'site.localhost', '/');
       expect(res.status).toBe(200);
@@ -257,7 +351,9 @@ describe('novahost proxy (real servers)', () => {
     backend = await startFakeBackend(TOKEN, table(v2, 1), port);
     const back = Date.now();
     await eventually(async () => {
-      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe('<h1>v2</h1>');
+      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe(
+        '<h1>v2</h1>',
+      );
     }, 2000);
     expect(Date.now() - back).toBeLessThan(1500);
   });

@@ -72,7 +72,9 @@ export async function startProxy(
     store: routes,
     logger,
     initialDelayMs: options.reconnectDelayMs,
-    maxDelayMs: options.reconnectDelayMs ? options.reconnectDelayMs * 4 : undefined,
+    maxDelayMs: options.reconnectDelayMs
+      ? options.reconnectDelayMs * 4
+      : undefined,
   });
   subscriber.start();
 

@@ -78,12 +78,13 @@ export class RouteSubscriber {
   private async loop() {
     const { logger } = this.options;
     let attempt = 0;
+    const resetAttempts = () => {
+      attempt = 0;
+    };
     while (!this.stopped) {
       let receivedTable = false;
       try {
-        receivedTable = await this.connectOnce(() => {
-          attempt = 0;
-        });
+        receivedTable = await this.connectOnce(resetAttempts);
         if (!this.stopped) {
           logger.warn('routes event stream ended; reconnecting', {
             url: this.url,

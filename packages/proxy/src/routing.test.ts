@@ -15,9 +15,21 @@ const table: RouteTable = {
         { id: 'd-old', shortId: 'zz99yy88' },
       ],
     },
-    { id: 'p2', slug: 'empty', spa: false, productionDeploymentId: null, deployments: [] },
+    {
+      id: 'p2',
+      slug: 'empty',
+      spa: false,
+      productionDeploymentId: null,
+      deployments: [],
+    },
     // A project whose slug looks like `<slug>-<shortId>` of `shop`: the project wins.
-    { id: 'p3', slug: 'shop-zz99yy88', spa: false, productionDeploymentId: 'd-p3', deployments: [] },
+    {
+      id: 'p3',
+      slug: 'shop-zz99yy88',
+      spa: false,
+      productionDeploymentId: 'd-p3',
+      deployments: [],
+    },
   ],
 };
 const index = buildRoutingIndex(table, 'novahost.test');
@@ -63,9 +75,9 @@ describe('parseRouteTable', () => {
     expect(parseRouteTable(JSON.parse(JSON.stringify(table)))).toEqual(table);
     expect(() => parseRouteTable(null)).toThrow(/not an object/);
     expect(() => parseRouteTable({ projects: [] })).toThrow(/version/);
-    expect(() => parseRouteTable({ version: 1, projects: [{ id: 'x' }] })).toThrow(
-      /id or slug/,
-    );
+    expect(() =>
+      parseRouteTable({ version: 1, projects: [{ id: 'x' }] }),
+    ).toThrow(/id or slug/);
     expect(() =>
       parseRouteTable({
         version: 1,

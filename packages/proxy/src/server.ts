@@ -94,7 +94,9 @@ export function createRequestHandler(options: HandlerOptions) {
     try {
       await serve(req, res);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      if (
+        (error as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE'
+      ) {
         code = 'client_closed';
       } else {
         const sent = sendError(res, error, req.method);

@@ -55,7 +55,10 @@ exports.up = async function up(knex) {
     table.timestamp('started_at', { useTz: true }).nullable();
     table.timestamp('uploading_at', { useTz: true }).nullable();
     table.timestamp('finished_at', { useTz: true }).nullable();
-    table.index(['project_id', 'created_at'], 'novahost_deployments_project_idx');
+    table.index(
+      ['project_id', 'created_at'],
+      'novahost_deployments_project_idx',
+    );
     table.index(['status', 'created_at'], 'novahost_deployments_status_idx');
   });
 

@@ -100,12 +100,25 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       [{ name: 'ok', repoUrl: 'ftp://example.com/x' }, /repoUrl/],
       [{ name: '!!!', repoUrl: 'https://github.com/a/b' }, /name/],
       [
-        { name: 'ok', repoUrl: 'https://github.com/a/b', rootDirectory: '../x' },
+        {
+          name: 'ok',
+          repoUrl: 'https://github.com/a/b',
+          rootDirectory: '../x',
+        },
         /rootDirectory/,
       ],
-      [{ name: 'ok', repoUrl: 'https://github.com/a/b', branch: 'a..b' }, /branch/],
-      [{ name: 'ok', repoUrl: 'https://github.com/a/b', color: 'red' }, /color/],
-      [{ name: 'ok', repoUrl: 'https://github.com/a/b', slug: 'Not A Slug' }, /slug/],
+      [
+        { name: 'ok', repoUrl: 'https://github.com/a/b', branch: 'a..b' },
+        /branch/,
+      ],
+      [
+        { name: 'ok', repoUrl: 'https://github.com/a/b', color: 'red' },
+        /color/,
+      ],
+      [
+        { name: 'ok', repoUrl: 'https://github.com/a/b', slug: 'Not A Slug' },
+        /slug/,
+      ],
     ];
     for (const [body, field] of cases) {
       const res = await api.post('/api/novahost/projects').set(user).send(body);
@@ -153,7 +166,9 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       .get('/api/novahost/projects?limit=2&offset=2')
       .set(user);
     expect(page2.body.items).toHaveLength(1);
-    const search = await api.get('/api/novahost/projects?search=shop').set(user);
+    const search = await api
+      .get('/api/novahost/projects?search=shop')
+      .set(user);
     expect(search.body.items.map((p: any) => p.id)).toEqual([c.id]);
     expect(
       (await api.get('/api/novahost/projects?limit=500').set(user)).status,
@@ -171,7 +186,10 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       .set(user)
       .send({ spa: true, buildCommand: 'npm run export' });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ spa: true, buildCommand: 'npm run export' });
+    expect(patched.body).toMatchObject({
+      spa: true,
+      buildCommand: 'npm run export',
+    });
     const badPatch = await api
       .patch(`/api/novahost/projects/${a.id}`)
       .set(user)
@@ -292,7 +310,9 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
     expect(badPromote.status).toBe(400);
 
     // Delete removes deployments, manifests and now-unreferenced blobs.
-    const del = await api.delete(`/api/novahost/projects/${project.id}`).set(user);
+    const del = await api
+      .delete(`/api/novahost/projects/${project.id}`)
+      .set(user);
     expect(del.status).toBe(204);
     expect(fs.existsSync(path.join(storeDir, manifestKey(d1.id)))).toBe(false);
     expect(fs.existsSync(path.join(storeDir, blobKey(index.hash)))).toBe(false);
@@ -334,7 +354,9 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
     expect(failed.finishedAt).toBeTruthy();
     const events = await allLogs(first.body.id);
     expect(events[events.length - 1].data.status).toBe('failed');
-    expect(events.map(e => e.data.text).join('\n')).toContain('something broke');
+    expect(events.map(e => e.data.text).join('\n')).toContain(
+      'something broke',
+    );
     await api.delete(`/api/novahost/projects/${project.id}`).set(user);
   });
 
@@ -357,9 +379,13 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
     });
     const lastId = [...part1].reverse().find(e => e.id)!.id!;
     // …and comes back with Last-Event-ID, as EventSource does.
-    const part2 = await readEvents(url, { ...user, 'Last-Event-ID': lastId }, {
-      until: e => e.event === 'finish',
-    });
+    const part2 = await readEvents(
+      url,
+      { ...user, 'Last-Event-ID': lastId },
+      {
+        until: e => e.event === 'finish',
+      },
+    );
     expect(part2[part2.length - 1].data.status).toBe('ready');
 
     const seen = [...part1, ...part2]
@@ -378,9 +404,13 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
     expect(lines).toHaveLength(60);
 
     // ?after= works like Last-Event-ID.
-    const tail = await readEvents(`${url}?after=${full[full.length - 3]}`, user, {
-      until: e => e.event === 'finish',
-    });
+    const tail = await readEvents(
+      `${url}?after=${full[full.length - 3]}`,
+      user,
+      {
+        until: e => e.event === 'finish',
+      },
+    );
     expect(tail.filter(e => e.event === 'log')).toHaveLength(2);
     await api.delete(`/api/novahost/projects/${project.id}`).set(user);
   });

@@ -27,7 +27,10 @@ export const novahostPlugin = createBackendPlugin({
         const novahost = await createNovahost(deps);
         deps.httpRouter.use(novahost.router);
         // Health is public; the build API checks its own per-build tokens.
-        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
         deps.httpRouter.addAuthPolicy({
           path: '/internal',
           allow: 'unauthenticated',

@@ -42,7 +42,9 @@ describe.each(databases.eachSupportedId())('novahost recovery on %p', id => {
   ) => {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const res = await api.get(`/api/novahost/deployments/${deploymentId}`).set(user);
+      const res = await api
+        .get(`/api/novahost/deployments/${deploymentId}`)
+        .set(user);
       if (predicate(res.body)) return res.body;
       if (Date.now() > deadline) throw new Error(`still ${res.body.status}`);
       await new Promise(r => setTimeout(r, 100));
@@ -52,16 +54,26 @@ describe.each(databases.eachSupportedId())('novahost recovery on %p', id => {
   it('fails a build that runs past the timeout, and one whose backend restarted', async () => {
     const knex = await databases.init(id);
     const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-rec-'));
-    const slow = createSiteRepo({ files: { 'index.html': 'x' }, lines: 400, delayMs: 50 });
+    const slow = createSiteRepo({
+      files: { 'index.html': 'x' },
+      lines: 400,
+      delayMs: 50,
+    });
 
     // A 2 second build timeout against a 20 second build.
     let backend = await start(knex, 2, storeDir);
     let api = request(backend.server);
     const project = (
-      await api.post('/api/novahost/projects').set(user).send({ name: 'Slow', repoUrl: slow.dir })
+      await api
+        .post('/api/novahost/projects')
+        .set(user)
+        .send({ name: 'Slow', repoUrl: slow.dir })
     ).body;
     const timedOut = (
-      await api.post(`/api/novahost/projects/${project.id}/deployments`).set(user).send({})
+      await api
+        .post(`/api/novahost/projects/${project.id}/deployments`)
+        .set(user)
+        .send({})
     ).body;
     const failed = await waitFor(api, timedOut.id, d => d.status === 'failed');
     expect(failed.error).toMatch(/timed out/);
@@ -72,22 +84,34 @@ describe.each(databases.eachSupportedId())('novahost recovery on %p', id => {
     backend = await start(knex, 60, storeDir);
     api = request(backend.server);
     const stopped = (
-      await api.post(`/api/novahost/projects/${project.id}/deployments`).set(user).send({})
+      await api
+        .post(`/api/novahost/projects/${project.id}/deployments`)
+        .set(user)
+        .send({})
     ).body;
     await waitFor(api, stopped.id, d => d.status === 'building' && d.commitSha);
     await backend.stop();
-    const row = await knex('novahost_deployments').where({ id: stopped.id }).first();
+    const row = await knex('novahost_deployments')
+      .where({ id: stopped.id })
+      .first();
     expect(row.status).toBe('failed');
     expect(row.error).toMatch(/backend stopped during the build/);
 
     // A crashed backend leaves a row `building` with no process behind it:
     // the next backend fails it at startup with a reason.
-    await knex('novahost_deployments')
-      .where({ id: stopped.id })
-      .update({ status: 'building', error: null, finished_at: null, runner_handle: 'pid:999999' });
+    await knex('novahost_deployments').where({ id: stopped.id }).update({
+      status: 'building',
+      error: null,
+      finished_at: null,
+      runner_handle: 'pid:999999',
+    });
     backend = await start(knex, 60, storeDir);
     api = request(backend.server);
-    const recovered = await waitFor(api, stopped.id, d => d.status !== 'building');
+    const recovered = await waitFor(
+      api,
+      stopped.id,
+      d => d.status !== 'building',
+    );
     expect(recovered.status).toBe('failed');
     expect(recovered.error).toMatch(/backend restarted/);
     await backend.stop();

@@ -105,7 +105,9 @@ export class NovahostDatabase {
       await this.db(PROJECTS).where({ id }).update(patch);
     } catch (e) {
       if (isUniqueViolation(e)) {
-        throw new ConflictError(`A project named '${patch.name}' already exists`);
+        throw new ConflictError(
+          `A project named '${patch.name}' already exists`,
+        );
       }
       throw e;
     }
@@ -222,9 +224,10 @@ export class NovahostDatabase {
 
   /** Moves the production pointer if `onlyIfOlderThan` (a deployment) is not newer than the current one. */
   async setProduction(projectId: string, deploymentId: string): Promise<void> {
-    await this.db(PROJECTS)
-      .where({ id: projectId })
-      .update({ production_deployment_id: deploymentId, updated_at: new Date() });
+    await this.db(PROJECTS).where({ id: projectId }).update({
+      production_deployment_id: deploymentId,
+      updated_at: new Date(),
+    });
   }
 
   // --- logs ---------------------------------------------------------------

@@ -1,7 +1,4 @@
-import {
-  DiscoveryService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
@@ -68,7 +65,9 @@ export class LocalBuildRunner implements BuildRunner {
     );
     const env: NodeJS.ProcessEnv = {
       // Builds use the same node as the backend first.
-      PATH: [path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+      PATH: [path.dirname(process.execPath), process.env.PATH].join(
+        path.delimiter,
+      ),
       LANG: process.env.LANG ?? 'C.UTF-8',
       HOME: workdir,
       TMPDIR: workdir,
@@ -111,9 +110,7 @@ export class LocalBuildRunner implements BuildRunner {
       done = true;
       clearTimeout(timeout);
       this.children.delete(request.deploymentId);
-      fs.promises
-        .rm(workdir, { recursive: true, force: true })
-        .catch(() => {});
+      fs.promises.rm(workdir, { recursive: true, force: true }).catch(() => {});
       onExit({ exitCode, signal, stderrTail });
     };
     child.on('error', err => {

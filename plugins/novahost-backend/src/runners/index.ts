@@ -1,7 +1,4 @@
-import {
-  DiscoveryService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { LocalBuildRunner } from './LocalBuildRunner';
 import { BuildRunner, BuildRunnerType } from './types';

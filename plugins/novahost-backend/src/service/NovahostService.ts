@@ -222,7 +222,8 @@ export class NovahostService {
       update.output_directory = patch.outputDirectory || null;
     if (patch.owner !== undefined) update.owner = patch.owner;
     if (patch.spa !== undefined) update.spa = patch.spa;
-    if (patch.autoPromote !== undefined) update.auto_promote = patch.autoPromote;
+    if (patch.autoPromote !== undefined)
+      update.auto_promote = patch.autoPromote;
     await this.o.db.updateProject(row.id, update);
     if (patch.spa !== undefined) await this.routesChanged();
     return this.getProject(row.id);
@@ -351,9 +352,9 @@ export class NovahostService {
       );
     }
     if (RUNNING.includes(row.status)) {
-      await this.o.runner.cancel(row.id, row.runner_handle).catch(e =>
-        this.o.logger.warn(`Could not stop build ${row.id}: ${e}`),
-      );
+      await this.o.runner
+        .cancel(row.id, row.runner_handle)
+        .catch(e => this.o.logger.warn(`Could not stop build ${row.id}: ${e}`));
     }
     await this.systemLog(row.id, by ? `Canceled by ${by}` : 'Canceled');
     await this.statusChanged(row.id);
@@ -361,7 +362,10 @@ export class NovahostService {
     return this.getDeployment(row.id);
   }
 
-  async promote(projectIdOrSlug: string, deploymentId: string): Promise<Project> {
+  async promote(
+    projectIdOrSlug: string,
+    deploymentId: string,
+  ): Promise<Project> {
     const project = await this.projectRow(projectIdOrSlug);
     const row = await this.o.db.getDeployment(deploymentId);
     if (!row || row.project_id !== project.id) {

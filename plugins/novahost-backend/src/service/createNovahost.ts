@@ -42,7 +42,8 @@ export async function createNovahost(deps: {
   await store.checkReady();
   const runner = await buildRunnerFromConfig(config, deps);
   const bus = eventBusFromConfig(config, logger);
-  const runnerType = config.getOptionalString('novahost.runner.type') ?? 'local';
+  const runnerType =
+    config.getOptionalString('novahost.runner.type') ?? 'local';
   const buildApiUrl =
     config.getOptionalString(`novahost.runner.${runnerType}.apiUrl`) ??
     (await deps.discovery.getBaseUrl('novahost'));
@@ -77,9 +78,11 @@ export async function createNovahost(deps: {
     service,
     router,
     async close() {
-      await service.shutdown().catch(e =>
-        logger.warn(`Novahost shutdown could not fail running builds: ${e}`),
-      );
+      await service
+        .shutdown()
+        .catch(e =>
+          logger.warn(`Novahost shutdown could not fail running builds: ${e}`),
+        );
       routes.stop();
       await runner.close();
       await bus.close();

@@ -16,7 +16,11 @@ export function toIso(value: Date | string | number | null): string | null {
   if (!Number.isNaN(asNumber) && /^\d+$/.test(value)) {
     return new Date(asNumber).toISOString();
   }
-  const d = new Date(value.includes('T') || value.includes('Z') ? value : `${value.replace(' ', 'T')}Z`);
+  const d = new Date(
+    value.includes('T') || value.includes('Z')
+      ? value
+      : `${value.replace(' ', 'T')}Z`,
+  );
   return Number.isNaN(d.getTime()) ? value : d.toISOString();
 }
 

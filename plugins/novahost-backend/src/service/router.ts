@@ -1,7 +1,4 @@
-import {
-  HttpAuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   createDeploymentSchema,
@@ -76,7 +73,10 @@ export async function createRouter(
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const p = credentials.principal as { userEntityRef?: string; subject?: string };
+    const p = credentials.principal as {
+      userEntityRef?: string;
+      subject?: string;
+    };
     return p.userEntityRef ?? p.subject;
   };
 

@@ -22,7 +22,9 @@ describe('LocalArtifactStore', () => {
     await expect(
       store.putBlob(hash, Readable.from([Buffer.from('hello')]), 100),
     ).resolves.toBe(5);
-    expect(fs.readFileSync(path.join(dir, blobKey(hash)), 'utf8')).toBe('hello');
+    expect(fs.readFileSync(path.join(dir, blobKey(hash)), 'utf8')).toBe(
+      'hello',
+    );
     expect(await store.hasBlob(hash)).toBe(true);
     await store.deleteBlobs([hash]);
     expect(await store.hasBlob(hash)).toBe(false);

@@ -3,7 +3,11 @@ import { Config } from '@backstage/config';
 import { LocalArtifactStore } from './LocalArtifactStore';
 import { ArtifactStore, ArtifactStoreType } from './types';
 
-export type { ArtifactStore, ArtifactStoreType, BlobUploadTarget } from './types';
+export type {
+  ArtifactStore,
+  ArtifactStoreType,
+  BlobUploadTarget,
+} from './types';
 export { LocalArtifactStore } from './LocalArtifactStore';
 
 /** Creates the configured artifact store (`novahost.store.type`), like techdocs' Publisher.fromConfig. */

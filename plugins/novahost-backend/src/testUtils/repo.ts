@@ -19,7 +19,11 @@ export function createSiteRepo(options: {
   lines?: number;
   delayMs?: number;
   failWith?: number;
-}): { dir: string; head: () => string; commit: (files: Record<string, string>) => string } {
+}): {
+  dir: string;
+  head: () => string;
+  commit: (files: Record<string, string>) => string;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-repo-'));
   const write = (files: Record<string, string>) =>
     fs.writeFileSync(
@@ -60,7 +64,11 @@ function next() {
     console.log('build line ' + i + ' of ' + lines);
     return setTimeout(next, delay);
   }
-  ${options.failWith ? `console.error('something broke'); process.exit(${options.failWith});` : ''}
+  ${
+    options.failWith
+      ? `console.error('something broke'); process.exit(${options.failWith});`
+      : ''
+  }
   for (const [name, content] of Object.entries(files)) {
     const target = path.join('dist', name);
     fs.mkdirSync(path.dirname(target), { recursive: true });

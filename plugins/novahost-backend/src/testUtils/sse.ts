@@ -14,7 +14,8 @@ export async function readEvents(
   const events: SseEvent[] = [];
   try {
     const res = await fetch(url, { headers, signal: controller.signal });
-    if (!res.ok) throw new Error(`SSE ${url}: ${res.status} ${await res.text()}`);
+    if (!res.ok)
+      throw new Error(`SSE ${url}: ${res.status} ${await res.text()}`);
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -22,8 +23,11 @@ export async function readEvents(
       const { value, done } = await reader.read();
       if (done) return events;
       buffer += decoder.decode(value, { stream: true });
-      let idx;
-      while ((idx = buffer.indexOf('\n\n')) !== -1) {
+      for (
+        let idx = buffer.indexOf('\n\n');
+        idx !== -1;
+        idx = buffer.indexOf('\n\n')
+      ) {
         const frame = buffer.slice(0, idx);
         buffer = buffer.slice(idx + 2);
         const e: SseEvent = { event: 'message', data: undefined };
@@ -31,10 +35,10 @@ export async function readEvents(
         for (const line of frame.split('\n')) {
           if (line.startsWith(':')) continue;
           const [field, ...rest] = line.split(':');
-          const value = rest.join(':').replace(/^ /, '');
-          if (field === 'event') e.event = value;
-          else if (field === 'id') e.id = value;
-          else if (field === 'data') data += value;
+          const text = rest.join(':').replace(/^ /, '');
+          if (field === 'event') e.event = text;
+          else if (field === 'id') e.id = text;
+          else if (field === 'data') data += text;
         }
         if (!data) continue;
         e.data = JSON.parse(data);
