@@ -109,7 +109,18 @@ export interface Config {
             endpoint?: string;
             /** @default auto */
             region?: string;
+            /** Path-style URLs (`endpoint/bucket/key`); needed by most S3 servers. @default false */
             forcePathStyle?: boolean;
+            /** Key prefix, to share a bucket with other data. @default '' */
+            prefix?: string;
+            /** Lifetime of the presigned upload URLs handed to builds. @default 900 */
+            presignExpirySeconds?: number;
+            /**
+             * Re-read each newly uploaded blob at finalize and check its SHA-256,
+             * for servers that ignore the signed checksum header. @default true
+             */
+            verifyUploads?: boolean;
+            /** Omit to use the AWS SDK's default credential chain. */
             credentials?: {
               accessKeyId: string;
               /** @visibility secret */

@@ -163,7 +163,8 @@ export class BuildApi {
           body: content,
           signal: AbortSignal.timeout(300_000),
         });
-        if (res.ok) {
+        // 412: a create-only upload found the blob already stored.
+        if (res.ok || res.status === 412) {
           await res.arrayBuffer().catch(() => undefined);
           return;
         }

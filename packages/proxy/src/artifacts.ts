@@ -6,6 +6,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   blobKey,
   isSafeManifestPath,
@@ -18,8 +19,14 @@ import { ProxyError } from './errors';
 export interface ArtifactReader {
   /** The deployment's manifest; throws ProxyError('manifest_missing') when it cannot be read. */
   manifest(deploymentId: string): Promise<LoadedManifest>;
-  /** Opens a blob for reading, optionally a byte range (inclusive). */
-  openBlob(hash: string, range?: { start: number; end: number }): Readable;
+  /**
+   * Opens a blob for reading, optionally a byte range (inclusive). Throws
+   * ProxyError('blob_missing') when the store does not have it.
+   */
+  openBlob(
+    hash: string,
+    range?: { start: number; end: number },
+  ): Promise<Readable>;
 }
 
 /** Validates a parsed manifest file and indexes it. */
@@ -74,16 +81,25 @@ export class Lru<K, V> {
   }
 }
 
-/** The local store's directory, as the backend writes it. */
-export class LocalArtifactReader implements ArtifactReader {
+/**
+ * Caches immutable manifests (bounded) and collapses concurrent reads of the
+ * same one; subclasses only fetch the raw JSON.
+ */
+abstract class CachingReader implements ArtifactReader {
   private readonly manifests: Lru<string, LoadedManifest>;
   private readonly loading = new Map<string, Promise<LoadedManifest>>();
-  readonly directory: string;
 
-  constructor(directory: string, options: { manifestCacheSize?: number } = {}) {
-    this.directory = resolve(directory);
+  constructor(options: { manifestCacheSize?: number } = {}) {
     this.manifests = new Lru(options.manifestCacheSize ?? 1000);
   }
+
+  /** The manifest file's text (keys are validated: uuid, hex). */
+  protected abstract readManifestText(key: string): Promise<string>;
+
+  abstract openBlob(
+    hash: string,
+    range?: { start: number; end: number },
+  ): Promise<Readable>;
 
   manifest(deploymentId: string): Promise<LoadedManifest> {
     const cached = this.manifests.get(deploymentId);
@@ -100,11 +116,7 @@ export class LocalArtifactReader implements ArtifactReader {
 
   private async read(deploymentId: string): Promise<LoadedManifest> {
     try {
-      // Keys are validated (hex, uuid) so they can never leave the directory.
-      const text = await fs.readFile(
-        resolve(this.directory, manifestKey(deploymentId)),
-        'utf8',
-      );
+      const text = await this.readManifestText(manifestKey(deploymentId));
       const manifest = loadManifest(deploymentId, JSON.parse(text));
       this.manifests.set(deploymentId, manifest);
       return manifest;
@@ -112,8 +124,109 @@ export class LocalArtifactReader implements ArtifactReader {
       throw new ProxyError('manifest_missing', String(error), { cause: error });
     }
   }
+}
 
-  openBlob(hash: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(resolve(this.directory, blobKey(hash)), range);
+/** The local store's directory, as the backend writes it. */
+export class LocalArtifactReader extends CachingReader {
+  readonly directory: string;
+
+  constructor(directory: string, options: { manifestCacheSize?: number } = {}) {
+    super(options);
+    this.directory = resolve(directory);
+  }
+
+  protected readManifestText(key: string): Promise<string> {
+    // Keys are validated (uuid, hex), so they never leave the directory.
+    return fs.readFile(resolve(this.directory, key), 'utf8');
+  }
+
+  openBlob(
+    hash: string,
+    range?: { start: number; end: number },
+  ): Promise<Readable> {
+    return new Promise((resolvePromise, reject) => {
+      const stream = createReadStream(
+        resolve(this.directory, blobKey(hash)),
+        range,
+      );
+      stream.once('open', () => resolvePromise(stream));
+      stream.once('error', error =>
+        reject(new ProxyError('blob_missing', String(error), { cause: error })),
+      );
+    });
+  }
+}
+
+/** Where the S3 reader finds the bucket (the backend's `novahost.store.s3`). */
+export interface S3ReaderOptions {
+  bucket: string;
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  prefix: string;
+}
+
+function isNotFound(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    err?.name === 'NoSuchKey' ||
+    err?.name === 'NotFound' ||
+    err?.$metadata?.httpStatusCode === 404
+  );
+}
+
+/**
+ * Reads deployments from an S3-compatible bucket (R2 in production):
+ * manifests once per deployment, blobs streamed with GetObject by their
+ * content hash — never a listing per request.
+ */
+export class S3ArtifactReader extends CachingReader {
+  private readonly client: S3Client;
+
+  constructor(
+    private readonly o: S3ReaderOptions,
+    options: { manifestCacheSize?: number } = {},
+  ) {
+    super(options);
+    this.client = new S3Client({
+      endpoint: o.endpoint,
+      region: o.region,
+      forcePathStyle: o.forcePathStyle,
+      credentials: o.credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  protected async readManifestText(key: string): Promise<string> {
+    const res = await this.client.send(
+      new GetObjectCommand({
+        Bucket: this.o.bucket,
+        Key: `${this.o.prefix}${key}`,
+      }),
+    );
+    return res.Body!.transformToString('utf8');
+  }
+
+  async openBlob(
+    hash: string,
+    range?: { start: number; end: number },
+  ): Promise<Readable> {
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.o.bucket,
+          Key: `${this.o.prefix}${blobKey(hash)}`,
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      );
+      return res.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) {
+        throw new ProxyError('blob_missing', String(error), { cause: error });
+      }
+      throw error;
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { Config } from '@backstage/config';
+import type { S3ReaderOptions } from './artifacts';
 
 /** The proxy's settings, read from the same app-config as the backend. */
 export interface ProxyConfig {
@@ -9,10 +10,46 @@ export interface ProxyConfig {
   backendUrl: string;
   token: string;
   routesCacheFile: string | undefined;
-  store: { type: 'local'; directory: string };
+  store:
+    | { type: 'local'; directory: string }
+    | ({ type: 's3' } & S3ReaderOptions);
 }
 
 export const DEFAULT_STORE_DIRECTORY = '../../.novahost/artifacts';
+
+function readStore(config: Config): ProxyConfig['store'] {
+  const type = config.getOptionalString('novahost.store.type') ?? 'local';
+  if (type === 'local') {
+    return {
+      type,
+      directory:
+        config.getOptionalString('novahost.store.local.directory') ??
+        DEFAULT_STORE_DIRECTORY,
+    };
+  }
+  if (type === 's3') {
+    const c = config.getConfig('novahost.store.s3');
+    const credentials = c.getOptionalConfig('credentials');
+    const prefix = c.getOptionalString('prefix') ?? '';
+    return {
+      type,
+      bucket: c.getString('bucket'),
+      endpoint: c.getOptionalString('endpoint') || undefined,
+      region: c.getOptionalString('region') ?? 'auto',
+      forcePathStyle: c.getOptionalBoolean('forcePathStyle') ?? false,
+      credentials: credentials
+        ? {
+            accessKeyId: credentials.getString('accessKeyId'),
+            secretAccessKey: credentials.getString('secretAccessKey'),
+          }
+        : undefined,
+      prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+    };
+  }
+  throw new Error(
+    `novahost.store.type '${type}' is not supported, expected 'local' or 's3'`,
+  );
+}
 
 /** Reads `novahost.proxy.*` and `novahost.store.*`, failing with the key that is wrong. */
 export function readProxyConfig(config: Config): ProxyConfig {
@@ -34,12 +71,6 @@ export function readProxyConfig(config: Config): ProxyConfig {
       'novahost.proxy.token must be set to a static token listed in backend.auth.externalAccess',
     );
   }
-  const storeType = config.getOptionalString('novahost.store.type') ?? 'local';
-  if (storeType !== 'local') {
-    throw new Error(
-      `novahost.store.type '${storeType}' is not supported by this proxy version; use 'local'`,
-    );
-  }
   return {
     baseDomain: proxy?.getOptionalString('baseDomain') ?? 'localhost',
     listen: {
@@ -53,11 +84,6 @@ export function readProxyConfig(config: Config): ProxyConfig {
     backendUrl: backendUrl.replace(/\/+$/, ''),
     token,
     routesCacheFile: proxy?.getOptionalString('routesCacheFile'),
-    store: {
-      type: 'local',
-      directory:
-        config.getOptionalString('novahost.store.local.directory') ??
-        DEFAULT_STORE_DIRECTORY,
-    },
+    store: readStore(config),
   };
 }

@@ -13,7 +13,7 @@ import {
   project,
   sha256,
   startFakeBackend,
-} from './testUtils/fixtures';
+} from './__testUtils__/fixtures';
 
 type Res = { status: number; headers: Record<string, any>; body: string };
 

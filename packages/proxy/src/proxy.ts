@@ -4,7 +4,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LocalArtifactReader, type ArtifactReader } from './artifacts';
+import {
+  LocalArtifactReader,
+  S3ArtifactReader,
+  type ArtifactReader,
+} from './artifacts';
 import type { ProxyConfig } from './config';
 import type { Logger } from './logger';
 import { RouteStore, RoutesCacheFile } from './routeStore';
@@ -55,7 +59,10 @@ export async function startProxy(
   await routes.loadCache();
 
   const reader =
-    options.reader ?? new LocalArtifactReader(config.store.directory);
+    options.reader ??
+    (config.store.type === 's3'
+      ? new S3ArtifactReader(config.store)
+      : new LocalArtifactReader(config.store.directory));
   // Warm the manifests of every production deployment on each change, so
   // the first visitor after a promote does not pay for the read.
   routes.onChange(index => {

@@ -72,20 +72,17 @@ export function createRequestHandler(options: HandlerOptions) {
       return;
     }
     headers['Content-Length'] = String(file.entry.size);
+    // Open before the status line goes out, so a missing blob is a clean 502.
+    const body =
+      req.method === 'HEAD'
+        ? undefined
+        : await reader.openBlob(file.entry.hash);
     res.writeHead(file.status, headers);
-    if (req.method === 'HEAD') {
+    if (!body) {
       res.end();
       return;
     }
-    const body = reader.openBlob(file.entry.hash);
-    try {
-      await pipeline(body, res);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new ProxyError('blob_missing', undefined, { cause: error });
-      }
-      throw error;
-    }
+    await pipeline(body, res);
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse) {

@@ -11,8 +11,8 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { novahostPlugin } from './plugin';
-import { createSiteRepo } from './testUtils/repo';
-import { readEvents, SseEvent } from './testUtils/sse';
+import { createSiteRepo } from './__testUtils__/repo';
+import { readEvents, SseEvent } from './__testUtils__/sse';
 
 jest.setTimeout(120_000);
 

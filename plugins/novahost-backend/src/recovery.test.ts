@@ -9,7 +9,7 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { novahostPlugin } from './plugin';
-import { createSiteRepo } from './testUtils/repo';
+import { createSiteRepo } from './__testUtils__/repo';
 
 jest.setTimeout(120_000);
 

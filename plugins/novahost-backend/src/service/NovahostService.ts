@@ -735,11 +735,16 @@ export class NovahostService {
     for (const [hash, size] of sizes) {
       if (indexed.has(hash)) continue;
       // Uploaded straight to the store (presigned URL): verify, then index.
-      if (await this.o.store.hasBlob(hash)) {
-        await this.o.db.insertBlob(hash, size);
-      } else {
+      if (!(await this.o.store.hasBlob(hash))) {
         throw new ConflictError(`Blob ${hash} has not been uploaded`);
       }
+      if (this.o.store.verifyBlob && !(await this.o.store.verifyBlob(hash))) {
+        await this.o.store.deleteBlobs([hash]);
+        throw new ConflictError(
+          `Blob ${hash} was uploaded with content that does not match its hash`,
+        );
+      }
+      await this.o.db.insertBlob(hash, size);
     }
     await this.o.store.putManifest(manifest);
     const moved = await this.o.db.transition(row.id, RUNNING, {

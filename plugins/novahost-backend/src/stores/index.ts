@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { LocalArtifactStore } from './LocalArtifactStore';
+import { S3ArtifactStore } from './S3ArtifactStore';
 import { ArtifactStore, ArtifactStoreType } from './types';
 
 export type {
@@ -9,6 +10,12 @@ export type {
   BlobUploadTarget,
 } from './types';
 export { LocalArtifactStore } from './LocalArtifactStore';
+export {
+  S3ArtifactStore,
+  createS3Client,
+  readS3StoreOptions,
+} from './S3ArtifactStore';
+export type { S3StoreOptions } from './S3ArtifactStore';
 
 /** Creates the configured artifact store (`novahost.store.type`), like techdocs' Publisher.fromConfig. */
 export function artifactStoreFromConfig(
@@ -24,9 +31,7 @@ export function artifactStoreFromConfig(
       return store;
     }
     case 's3':
-      throw new Error(
-        "novahost.store.type 's3' is not available in this version; use 'local'",
-      );
+      return S3ArtifactStore.fromConfig(config, logger);
     default:
       throw new Error(
         `Unknown novahost.store.type '${type}', expected 'local' or 's3'`,

@@ -39,6 +39,12 @@ export interface ArtifactStore {
   putBlob(hash: string, content: Readable, maxBytes: number): Promise<number>;
 
   hasBlob(hash: string): Promise<boolean>;
+  /**
+   * Whether a blob uploaded straight to the store (not through putBlob)
+   * really has the content its hash names. Stores that verify on write
+   * may omit it.
+   */
+  verifyBlob?(hash: string): Promise<boolean>;
   deleteBlobs(hashes: string[]): Promise<void>;
 
   putManifest(manifest: DeploymentManifest): Promise<void>;
