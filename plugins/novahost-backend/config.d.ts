@@ -71,12 +71,20 @@ export interface Config {
           kubernetes?: {
             /** Namespace of build Jobs. @default novahost-builds */
             namespace?: string;
-            /** Image of the build program. */
+            /** Image of the build program (packages/build-runner). */
             image?: string;
+            /** Container command; the image's entrypoint when omitted. */
+            command?: string[];
+            /** e.g. IfNotPresent, Always. */
+            imagePullPolicy?: string;
             /** The Novahost API as build pods reach it. */
             apiUrl?: string;
             /** API server URL; in-cluster config when omitted. */
             url?: string;
+            /** Base64 CA bundle of the API server (with `url`). */
+            caData?: string;
+            /** With `url` only, for test clusters. @default false */
+            skipTLSVerify?: boolean;
             /** @visibility secret */
             token?: string;
             /** Path of a kubeconfig file to use instead of in-cluster config. */
@@ -87,6 +95,10 @@ export interface Config {
             };
             /** Seconds a finished Job is kept. @default 600 */
             ttlSecondsAfterFinished?: number;
+            /** Size limit of the build's writable work volume. @default 10Gi */
+            workVolumeSize?: string;
+            /** Service account of build pods (its token is never mounted). */
+            serviceAccountName?: string;
           };
         };
 

@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { BuildExit, BuildRequest, BuildRunner } from './types';
+import { BuildExit, BuildRequest, BuildRunner, BuildState } from './types';
 
 const KILL_GRACE_MS = 5000;
 const STDERR_TAIL_BYTES = 4096;
@@ -147,8 +147,12 @@ export class LocalBuildRunner implements BuildRunner {
     if (child) this.kill(child);
   }
 
-  async isAlive(deploymentId: string): Promise<boolean> {
-    return this.children.has(deploymentId);
+  readonly buildsDieWithBackend = true;
+
+  async inspect(deploymentId: string): Promise<BuildState> {
+    return this.children.has(deploymentId)
+      ? { state: 'running' }
+      : { state: 'missing' };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { KubernetesBuildRunner } from './KubernetesBuildRunner';
 import { LocalBuildRunner } from './LocalBuildRunner';
 import { BuildRunner, BuildRunnerType } from './types';
 
@@ -8,7 +9,15 @@ export type {
   BuildRunnerType,
   BuildRequest,
   BuildExit,
+  BuildState,
 } from './types';
+export {
+  KubernetesBuildRunner,
+  buildJob,
+  jobName,
+  LABELS,
+} from './KubernetesBuildRunner';
+export type { KubernetesRunnerOptions } from './KubernetesBuildRunner';
 export { LocalBuildRunner } from './LocalBuildRunner';
 
 /** Creates the configured runner (`novahost.runner.type`). */
@@ -22,10 +31,14 @@ export async function buildRunnerFromConfig(
     case 'local':
       deps.logger.info('Novahost builds run as local child processes');
       return LocalBuildRunner.fromConfig(config, deps);
-    case 'kubernetes':
-      throw new Error(
-        "novahost.runner.type 'kubernetes' is not available in this version; use 'local'",
-      );
+    case 'kubernetes': {
+      const runner = KubernetesBuildRunner.fromConfig(config, {
+        logger: deps.logger,
+        apiUrl: await deps.discovery.getBaseUrl('novahost'),
+      });
+      await runner.checkReady();
+      return runner;
+    }
     default:
       throw new Error(
         `Unknown novahost.runner.type '${type}', expected 'local' or 'kubernetes'`,

@@ -20,6 +20,14 @@ export type BuildExit = {
   stderrTail: string;
 };
 
+/** What a runner can tell about one build from the outside. */
+export type BuildState =
+  | { state: 'running' }
+  | { state: 'succeeded' }
+  | { state: 'failed'; reason: string; exitCode: number | null }
+  /** The runner has no trace of it (process gone, Job deleted). */
+  | { state: 'missing' };
+
 /**
  * Runs the build program somewhere. The program itself talks to the backend
  * (spec, logs, phases, uploads); the runner only starts it, stops it, and
@@ -33,7 +41,14 @@ export interface BuildRunner {
   ): Promise<{ handle: string }>;
   /** Stops a build; resolves when it is stopped or was not running. */
   cancel(deploymentId: string, handle: string | null): Promise<void>;
-  /** Whether this runner instance can still see the build (false after a restart of the local runner). */
-  isAlive(deploymentId: string, handle: string | null): Promise<boolean>;
+  /** The build's state as the runner sees it (process table, Job status). */
+  inspect(deploymentId: string, handle: string | null): Promise<BuildState>;
+  /**
+   * Whether builds die with this backend process (local child processes).
+   * Kubernetes Jobs outlive a backend restart and finish on their own.
+   */
+  readonly buildsDieWithBackend: boolean;
+  /** Removes runner resources of builds that are no longer active; returns how many. */
+  cleanup?(activeDeploymentIds: Set<string>): Promise<number>;
   close(): Promise<void>;
 }

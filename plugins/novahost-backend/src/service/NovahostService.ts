@@ -488,9 +488,11 @@ export class NovahostService {
   }
 
   /**
-   * Periodic safety net: fails builds that ran past the timeout or whose
-   * process is gone (a backend restart mid-build), so nothing stays
-   * `building` forever; then dispatches the queue.
+   * Periodic safety net, run on every replica: reconciles each running
+   * deployment with what its runner sees (process table, Job status), so a
+   * lost callback, a restart, an OOM-killed pod or a deleted Job ends in a
+   * terminal state with a reason — never `building` forever. Then removes
+   * runner leftovers of finished deployments and dispatches the queue.
    */
   async reconcile(): Promise<void> {
     const now = Date.now();
@@ -503,15 +505,48 @@ export class NovahostService {
           `Build timed out after ${this.o.timeoutSeconds} seconds`,
           null,
         );
-      } else if (
-        now - started > 15_000 &&
-        !(await this.o.runner.isAlive(row.id, row.runner_handle))
-      ) {
+        continue;
+      }
+      const seen = await this.o.runner
+        .inspect(row.id, row.runner_handle)
+        .catch(e => {
+          this.o.logger.warn(
+            `Novahost could not inspect build ${row.id}: ${e}`,
+          );
+          return { state: 'running' as const };
+        });
+      if (seen.state === 'failed') {
+        await this.fail(row.id, seen.reason, seen.exitCode);
+      } else if (seen.state === 'missing' && now - started > 15_000) {
         await this.fail(
           row.id,
-          'The build process is gone (the backend restarted during the build)',
+          this.o.runner.buildsDieWithBackend
+            ? 'The build process is gone (the backend restarted during the build)'
+            : 'The build Job is gone (deleted before the build finished)',
           null,
         );
+      } else if (seen.state === 'succeeded') {
+        // The program exits 0 only after finalize; give a late answer a moment.
+        const fresh = await this.o.db.getDeployment(row.id);
+        if (fresh && RUNNING.includes(fresh.status)) {
+          await this.fail(
+            row.id,
+            'The build ended without finalizing the deployment',
+            null,
+          );
+        }
+      }
+    }
+    if (this.o.runner.cleanup) {
+      const active = new Set(
+        (await this.o.db.listByStatus(ACTIVE, 100_000)).map(r => r.id),
+      );
+      const removed = await this.o.runner.cleanup(active).catch(e => {
+        this.o.logger.warn(`Novahost runner cleanup failed: ${e}`);
+        return 0;
+      });
+      if (removed) {
+        this.o.logger.info(`Novahost removed ${removed} orphaned build(s)`);
       }
     }
     await this.kick();
@@ -791,8 +826,11 @@ export class NovahostService {
    */
   async shutdown(): Promise<void> {
     this.stopping = true;
+    // Kubernetes Jobs keep running and finish against another replica.
+    if (!this.o.runner.buildsDieWithBackend) return;
     for (const row of await this.o.db.listByStatus(RUNNING)) {
-      if (await this.o.runner.isAlive(row.id, row.runner_handle)) {
+      const seen = await this.o.runner.inspect(row.id, row.runner_handle);
+      if (seen.state === 'running') {
         await this.fail(
           row.id,
           'The backend stopped during the build; deploy again',
@@ -802,10 +840,15 @@ export class NovahostService {
     }
   }
 
-  /** Fails builds a previous process started (the local runner cannot resume them). */
+  /**
+   * At startup: fails builds a previous process started that died with it
+   * (local runner). Builds in Kubernetes are left to reconcile.
+   */
   async failOrphans(): Promise<void> {
+    if (!this.o.runner.buildsDieWithBackend) return;
     for (const row of await this.o.db.listByStatus(RUNNING)) {
-      if (!(await this.o.runner.isAlive(row.id, row.runner_handle))) {
+      const seen = await this.o.runner.inspect(row.id, row.runner_handle);
+      if (seen.state !== 'running') {
         await this.fail(
           row.id,
           'The build process is gone (the backend restarted during the build)',
