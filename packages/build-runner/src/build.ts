@@ -204,11 +204,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
         throw new Error(`the backend asked for an unknown blob ${target.hash}`);
       await api.upload(target, await readFile(file.absolute));
     });
+    // The last line: finalize ends the build token's validity.
+    log.system(
+      `Uploaded; build took ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    );
     await log.flush();
     const result = await api.finalize();
-    log.system(
-      `Build finished in ${((Date.now() - started) / 1000).toFixed(1)}s`,
-    );
     return { ok: true, url: result.url, commitSha };
   } catch (e) {
     if (e instanceof StepError) {

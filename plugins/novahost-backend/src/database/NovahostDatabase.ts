@@ -7,6 +7,7 @@ import {
   DEPLOYMENT_BLOBS,
   DEPLOYMENTS,
   DeploymentRow,
+  LOCKS,
   LOGS,
   LogRow,
   PROJECTS,
@@ -43,7 +44,11 @@ function chunks<T>(items: T[]): T[][] {
 
 /** All SQL of the plugin. Works on Postgres and SQLite. */
 export class NovahostDatabase {
-  constructor(private readonly db: Knex) {}
+  private readonly isSqlite: boolean;
+
+  constructor(private readonly db: Knex) {
+    this.isSqlite = /sqlite/i.test(String(db.client.config.client));
+  }
 
   // --- projects -----------------------------------------------------------
 
@@ -191,6 +196,45 @@ export class NovahostDatabase {
   }
 
   /**
+   * Claims queued deployments up to the concurrency limit, oldest first,
+   * moving them to `building` with the patch `claim` gives each. Runs under
+   * the dispatch lock row (FOR UPDATE on Postgres; SQLite serializes
+   * writers), so replicas never exceed the limit together.
+   */
+  async claimQueued(
+    concurrency: number,
+    claim: (row: DeploymentRow) => Partial<DeploymentRow>,
+  ): Promise<DeploymentRow[]> {
+    return this.db.transaction(async tx => {
+      const lock = tx(LOCKS).where({ name: 'dispatch' });
+      // SQLite has one writer at a time; FOR UPDATE is Postgres's row lock.
+      await (this.isSqlite ? lock : lock.forUpdate()).first();
+      const [{ count }] = await tx(DEPLOYMENTS)
+        .whereIn('status', ['building', 'uploading'])
+        .count({ count: '*' });
+      const free = concurrency - Number(count);
+      if (free <= 0) return [];
+      const queued: DeploymentRow[] = await tx(DEPLOYMENTS)
+        .where({ status: 'queued' })
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .limit(free);
+      const claimed: DeploymentRow[] = [];
+      for (const row of queued) {
+        const patch = { ...claim(row), status: 'building' as const };
+        const n = await tx(DEPLOYMENTS)
+          .where({ id: row.id, status: 'queued' })
+          .update(patch);
+        if (n === 1) claimed.push({ ...row, ...patch });
+      }
+      await tx(LOCKS)
+        .where({ name: 'dispatch' })
+        .update({ updated_at: new Date() });
+      return claimed;
+    });
+  }
+
+  /**
    * Moves a deployment to a new state only if it is currently in one of
    * `from`; the database decides races between replicas. Returns whether
    * this caller made the transition.
@@ -325,6 +369,20 @@ export class NovahostDatabase {
       rows.forEach(r => found.add(r.hash));
     }
     return found;
+  }
+
+  async insertBlobs(
+    blobs: Array<{ hash: string; size: number }>,
+  ): Promise<void> {
+    const now = new Date();
+    for (const part of chunks(blobs)) {
+      await this.db(BLOBS)
+        .insert(
+          part.map(b => ({ hash: b.hash, size: b.size, created_at: now })),
+        )
+        .onConflict('hash')
+        .ignore();
+    }
   }
 
   async insertBlob(hash: string, size: number): Promise<void> {

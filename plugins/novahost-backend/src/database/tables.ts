@@ -64,3 +64,4 @@ export const DEPLOYMENTS = 'novahost_deployments';
 export const LOGS = 'novahost_deployment_logs';
 export const BLOBS = 'novahost_blobs';
 export const DEPLOYMENT_BLOBS = 'novahost_deployment_blobs';
+export const LOCKS = 'novahost_locks';

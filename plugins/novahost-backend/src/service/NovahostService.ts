@@ -33,6 +33,32 @@ import { deploymentFromRow, projectFromRow, toIso, toMillis } from './mappers';
 import { redact } from './redact';
 
 const RUNNING: DeploymentStatus[] = ['building', 'uploading'];
+/** Store checks of uploaded blobs that run at once during finalize. */
+const FINALIZE_CONCURRENCY = 16;
+
+/** Runs `fn` over `items`, at most `limit` at once; rejects on the first failure. */
+async function mapLimit<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+}
 const ACTIVE: DeploymentStatus[] = ['queued', 'building', 'uploading'];
 
 /** Bus channel of one deployment's live events. */
@@ -408,18 +434,14 @@ export class NovahostService {
 
   private async dispatch(): Promise<void> {
     if (this.stopping) return;
-    const running = await this.o.db.countByStatus(RUNNING);
-    const free = this.o.concurrency - running;
-    if (free <= 0) return;
-    const queued = await this.o.db.listByStatus(['queued'], free);
-    for (const row of queued) {
+    const tokens = new Map<string, string>();
+    const claimed = await this.o.db.claimQueued(this.o.concurrency, row => {
       const token = randomBytes(32).toString('base64url');
-      const claimed = await this.o.db.transition(row.id, ['queued'], {
-        status: 'building',
-        started_at: new Date(),
-        build_token_hash: hashToken(token),
-      });
-      if (!claimed) continue; // another replica or a cancel got there first
+      tokens.set(row.id, token);
+      return { started_at: new Date(), build_token_hash: hashToken(token) };
+    });
+    for (const row of claimed) {
+      const token = tokens.get(row.id)!;
       const project = await this.o.db.getProject(row.project_id);
       if (!project) continue;
       await this.statusChanged(row.id);
@@ -757,6 +779,13 @@ export class NovahostService {
     await this.o.db.insertBlob(hash, size);
   }
 
+  private async blobState(
+    hash: string,
+  ): Promise<'ok' | 'missing' | 'mismatch'> {
+    if (this.o.store.verifyBlob) return this.o.store.verifyBlob(hash);
+    return (await this.o.store.hasBlob(hash)) ? 'ok' : 'missing';
+  }
+
   /** Makes the deployment ready once every blob is stored; promotes it when due. */
   async finalize(row: DeploymentRow): Promise<Deployment> {
     if (!row.pending_manifest) {
@@ -767,20 +796,24 @@ export class NovahostService {
       Object.values(manifest.files).map(f => [f.hash, f.size]),
     );
     const indexed = await this.o.db.existingBlobs([...sizes.keys()]);
-    for (const [hash, size] of sizes) {
-      if (indexed.has(hash)) continue;
-      // Uploaded straight to the store (presigned URL): verify, then index.
-      if (!(await this.o.store.hasBlob(hash))) {
+    const uploaded = [...sizes.keys()].filter(h => !indexed.has(h));
+    // Uploaded straight to the store (presigned URLs): check each, in
+    // parallel, then index them all at once.
+    await mapLimit(uploaded, FINALIZE_CONCURRENCY, async hash => {
+      const state = await this.blobState(hash);
+      if (state === 'missing') {
         throw new ConflictError(`Blob ${hash} has not been uploaded`);
       }
-      if (this.o.store.verifyBlob && !(await this.o.store.verifyBlob(hash))) {
+      if (state === 'mismatch') {
         await this.o.store.deleteBlobs([hash]);
         throw new ConflictError(
           `Blob ${hash} was uploaded with content that does not match its hash`,
         );
       }
-      await this.o.db.insertBlob(hash, size);
-    }
+    });
+    await this.o.db.insertBlobs(
+      uploaded.map(h => ({ hash: h, size: sizes.get(h)! })),
+    );
     await this.o.store.putManifest(manifest);
     const moved = await this.o.db.transition(row.id, RUNNING, {
       status: 'ready',

@@ -8,6 +8,8 @@ import { DeploymentEvent, deploymentChannel } from './NovahostService';
 import { createEventStream } from './sse';
 
 const PAGE = 1000;
+/** Catch up from the database this often, in case bus messages were lost (Redis down). */
+const POLL_MS = 2000;
 
 /**
  * Streams a deployment's log: every stored line after the cursor, then live
@@ -27,6 +29,7 @@ export async function streamDeploymentLogs(opts: {
   const stream = createEventStream(res);
   let cursor = opts.after;
   let finished = false;
+  const timers: { poll?: NodeJS.Timeout } = {};
   let pending: Promise<void> = Promise.resolve();
 
   const emit = (line: LogLine) => {
@@ -56,6 +59,7 @@ export async function streamDeploymentLogs(opts: {
     finished = true;
     await catchUp(); // lines committed before the terminal transition
     stream.send('finish', { status, error });
+    clearInterval(timers.poll);
     stream.end();
   };
 
@@ -86,7 +90,24 @@ export async function streamDeploymentLogs(opts: {
       });
     },
   );
-  res.on('close', () => unsubscribe());
+  // The bus is fast but may drop messages (Redis outage): every line and
+  // the final status are in the database, so a periodic catch-up bounds
+  // the delay without ever losing or repeating a line.
+  timers.poll = setInterval(() => {
+    enqueue(async () => {
+      if (finished) return;
+      await catchUp();
+      const now = await db.getDeployment(deployment.id);
+      if (!now) await finish('canceled', 'Deployment deleted');
+      else if (isTerminalStatus(now.status))
+        await finish(now.status, now.error);
+    });
+  }, POLL_MS);
+  timers.poll.unref();
+  res.on('close', () => {
+    clearInterval(timers.poll);
+    unsubscribe();
+  });
 
   enqueue(async () => {
     stream.send('status', {

@@ -49,7 +49,7 @@ describe('S3ArtifactStore (real S3-protocol server)', () => {
     });
     expect(res.status).toBe(200);
     expect(await store.hasBlob(hash)).toBe(true);
-    expect(await store.verifyBlob(hash)).toBe(true);
+    expect(await store.verifyBlob(hash)).toBe('ok');
   });
 
   it('detects content that does not match its hash', async () => {
@@ -63,7 +63,7 @@ describe('S3ArtifactStore (real S3-protocol server)', () => {
     // s3rver ignores the signed checksum header (R2 and S3 reject the PUT);
     // the backend's own verification at finalize is what catches it here.
     expect(res.status).toBe(200);
-    expect(await store.verifyBlob(hash)).toBe(false);
+    expect(await store.verifyBlob(hash)).toBe('mismatch');
     await store.deleteBlobs([hash]);
     expect(await store.hasBlob(hash)).toBe(false);
   });
@@ -80,7 +80,7 @@ describe('S3ArtifactStore (real S3-protocol server)', () => {
     expect(
       await store.putBlob(hash, Readable.from([Buffer.from(content)]), 100),
     ).toBe(content.length);
-    expect(await store.verifyBlob(hash)).toBe(true);
+    expect(await store.verifyBlob(hash)).toBe('ok');
 
     const manifest = {
       version: 1 as const,

@@ -207,17 +207,25 @@ export class S3ArtifactStore implements ArtifactStore {
    * the signed checksum header would otherwise let a build store anything
    * under any hash, poisoning every later deployment that dedupes to it.
    */
-  async verifyBlob(hash: string): Promise<boolean> {
-    if (!this.o.verifyUploads) return true;
-    const res = await this.client.send(
-      new GetObjectCommand({
-        Bucket: this.o.bucket,
-        Key: this.key(blobKey(hash)),
-      }),
-    );
+  async verifyBlob(hash: string): Promise<'ok' | 'missing' | 'mismatch'> {
+    if (!this.o.verifyUploads) {
+      return (await this.hasBlob(hash)) ? 'ok' : 'missing';
+    }
+    let res;
+    try {
+      res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.o.bucket,
+          Key: this.key(blobKey(hash)),
+        }),
+      );
+    } catch (e) {
+      if (isNotFound(e)) return 'missing';
+      throw e;
+    }
     const hasher = createHash('sha256');
     for await (const chunk of res.Body as Readable) hasher.update(chunk);
-    return hasher.digest('hex') === hash;
+    return hasher.digest('hex') === hash ? 'ok' : 'mismatch';
   }
 
   private async deleteKeys(keys: string[]): Promise<void> {

@@ -44,7 +44,7 @@ export interface ArtifactStore {
    * really has the content its hash names. Stores that verify on write
    * may omit it.
    */
-  verifyBlob?(hash: string): Promise<boolean>;
+  verifyBlob?(hash: string): Promise<'ok' | 'missing' | 'mismatch'>;
   deleteBlobs(hashes: string[]): Promise<void>;
 
   putManifest(manifest: DeploymentManifest): Promise<void>;
