@@ -37,6 +37,19 @@ export interface Config {
       token?: string;
       /** File where the proxy keeps the last routing table, to serve while the backend is down. */
       routesCacheFile?: string;
+      /** Proxy health and readiness endpoints (`/healthz`, `/readyz`). */
+      admin?: {
+        /** @default 8081 */
+        port?: number;
+        /** @default all interfaces */
+        host?: string;
+      };
+      /**
+       * How the proxy reads blobs from the s3 store: the SDK's GetObject, or
+       * a presigned GET URL (signed once per blob, reused) fetched with a
+       * keep-alive client; faster in `yarn bench:proxy-s3`. @default presignedUrl
+       */
+      s3FetchMode?: 'getObject' | 'presignedUrl';
     };
 
     /** Build scheduling. */

@@ -42,111 +42,118 @@ function get(port: number, host: string, path: string) {
 }
 
 /** The proxy serving from an S3-protocol server, as it does from R2 in production. */
-describe('novahost proxy on the s3 store', () => {
-  const bucket = 'novahost';
-  const prefix = 'sites/';
-  const directory = mkdtempSync(join(tmpdir(), 'novahost-proxy-s3-'));
-  let s3rver: any;
-  let client: S3Client;
-  let backend: Awaited<ReturnType<typeof startFakeBackend>>;
-  let proxy: RunningProxy;
+describe.each(['getObject', 'presignedUrl'] as const)(
+  'novahost proxy on the s3 store (%s)',
+  fetchMode => {
+    const bucket = 'novahost';
+    const prefix = 'sites/';
+    const directory = mkdtempSync(join(tmpdir(), 'novahost-proxy-s3-'));
+    let s3rver: any;
+    let client: S3Client;
+    let backend: Awaited<ReturnType<typeof startFakeBackend>>;
+    let proxy: RunningProxy;
 
-  const deploy = async (files: Record<string, string>, skipBlob?: string) => {
-    const id = randomUUID();
-    const entries: Record<string, { hash: string; size: number }> = {};
-    for (const [path, content] of Object.entries(files)) {
-      const hash = sha256(content);
-      entries[path] = { hash, size: Buffer.byteLength(content) };
-      if (path === skipBlob) continue;
+    const deploy = async (files: Record<string, string>, skipBlob?: string) => {
+      const id = randomUUID();
+      const entries: Record<string, { hash: string; size: number }> = {};
+      for (const [path, content] of Object.entries(files)) {
+        const hash = sha256(content);
+        entries[path] = { hash, size: Buffer.byteLength(content) };
+        if (path === skipBlob) continue;
+        await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: `${prefix}${blobKey(hash)}`,
+            Body: content,
+          }),
+        );
+      }
       await client.send(
         new PutObjectCommand({
           Bucket: bucket,
-          Key: `${prefix}${blobKey(hash)}`,
-          Body: content,
+          Key: `${prefix}${manifestKey(id)}`,
+          Body: JSON.stringify({
+            version: 1,
+            deploymentId: id,
+            files: entries,
+          }),
         }),
       );
-    }
-    await client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: `${prefix}${manifestKey(id)}`,
-        Body: JSON.stringify({ version: 1, deploymentId: id, files: entries }),
-      }),
-    );
-    return id;
-  };
-
-  beforeAll(async () => {
-    s3rver = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory,
-      configureBuckets: [{ name: bucket }],
-    });
-    const { port } = await s3rver.run();
-    const s3 = {
-      bucket,
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      prefix,
+      return id;
     };
-    client = new S3Client({
-      ...s3,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
-    const site = await deploy({
-      'index.html': '<h1>from s3</h1>',
-      'about/index.html': '<p>about</p>',
-      '404.html': 'nope',
-    });
-    const broken = await deploy({ 'index.html': 'lost' }, 'index.html');
-    const table: RouteTable = {
-      version: 1,
-      generatedAt: '',
-      projects: [project('s3site', site), project('broken', broken)],
-    };
-    backend = await startFakeBackend('t', table);
-    proxy = await startProxy(
-      {
-        baseDomain: 'localhost',
-        listen: { port: 0, host: '127.0.0.1' },
-        admin: { port: 0, host: '127.0.0.1' },
-        backendUrl: backend.url,
-        token: 't',
-        routesCacheFile: undefined,
-        store: { type: 's3', ...s3 },
-      },
-      new MemoryLogger(),
-    );
-    await eventually(() => {
-      if (!proxy.routes.index) throw new Error('no routes yet');
-    });
-  });
 
-  afterAll(async () => {
-    await proxy?.close();
-    await backend?.stop();
-    await s3rver?.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      s3rver = new S3rver({
+        address: '127.0.0.1',
+        port: 0,
+        silent: true,
+        directory,
+        configureBuckets: [{ name: bucket }],
+      });
+      const { port } = await s3rver.run();
+      const s3 = {
+        bucket,
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        prefix,
+      };
+      client = new S3Client({
+        ...s3,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      });
+      const site = await deploy({
+        'index.html': '<h1>from s3</h1>',
+        'about/index.html': '<p>about</p>',
+        '404.html': 'nope',
+      });
+      const broken = await deploy({ 'index.html': 'lost' }, 'index.html');
+      const table: RouteTable = {
+        version: 1,
+        generatedAt: '',
+        projects: [project('s3site', site), project('broken', broken)],
+      };
+      backend = await startFakeBackend('t', table);
+      proxy = await startProxy(
+        {
+          baseDomain: 'localhost',
+          listen: { port: 0, host: '127.0.0.1' },
+          admin: { port: 0, host: '127.0.0.1' },
+          backendUrl: backend.url,
+          token: 't',
+          routesCacheFile: undefined,
+          store: { type: 's3', ...s3, fetchMode },
+        },
+        new MemoryLogger(),
+      );
+      await eventually(() => {
+        if (!proxy.routes.index) throw new Error('no routes yet');
+      });
+    });
 
-  it.each([
-    ['/', 200, '<h1>from s3</h1>'],
-    ['/about', 200, '<p>about</p>'],
-    ['/missing', 404, 'nope'],
-  ])('GET s3site.localhost%s → %i', async (path, status, body) => {
-    const res = await get(proxy.port, 's3site.localhost', path);
-    expect(res.status).toBe(status);
-    expect(res.body).toBe(body);
-    expect(res.type).toBe('text/html; charset=utf-8');
-  });
+    afterAll(async () => {
+      await proxy?.close();
+      await backend?.stop();
+      await s3rver?.close();
+      rmSync(directory, { recursive: true, force: true });
+    });
 
-  it('answers 502 with the Novahost page when a blob is missing from the bucket', async () => {
-    const res = await get(proxy.port, 'broken.localhost', '/');
-    expect(res.status).toBe(502);
-    expect(res.body).toContain('Novahost');
-  });
-});
+    it.each([
+      ['/', 200, '<h1>from s3</h1>'],
+      ['/about', 200, '<p>about</p>'],
+      ['/missing', 404, 'nope'],
+    ])('GET s3site.localhost%s → %i', async (path, status, body) => {
+      const res = await get(proxy.port, 's3site.localhost', path);
+      expect(res.status).toBe(status);
+      expect(res.body).toBe(body);
+      expect(res.type).toBe('text/html; charset=utf-8');
+    });
+
+    it('answers 502 with the Novahost page when a blob is missing from the bucket', async () => {
+      const res = await get(proxy.port, 'broken.localhost', '/');
+      expect(res.status).toBe(502);
+      expect(res.body).toContain('Novahost');
+    });
+  },
+);
