@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { EventBus } from './types';
 
 const PREFIX = 'novahost:';
+const SUBSCRIBE_WAIT_MS = 2000;
 
 /**
  * Redis pub/sub: a line ingested on replica A reaches a viewer on replica B.
@@ -37,6 +38,18 @@ export class RedisEventBus implements EventBus {
         this.logger.warn(`Novahost Redis bus: ${err.message}`),
       );
     }
+    // After an outage, subscribe again to everything listened to (a
+    // SUBSCRIBE that failed while Redis was down is not retried by ioredis).
+    this.sub.on('ready', () => {
+      const channels = [...this.listeners.keys()].map(c => PREFIX + c);
+      if (channels.length) {
+        this.sub
+          .subscribe(...channels)
+          .catch(e =>
+            this.logger.warn(`Novahost Redis bus: resubscribe: ${e}`),
+          );
+      }
+    });
     this.sub.on('message', (channel: string, raw: string) => {
       const set = this.listeners.get(channel.slice(PREFIX.length));
       if (!set) return;
@@ -68,7 +81,23 @@ export class RedisEventBus implements EventBus {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      await this.sub.subscribe(PREFIX + channel);
+      const subscribed = this.sub
+        .subscribe(PREFIX + channel)
+        .catch(e =>
+          this.logger.warn(`Novahost Redis bus: subscribe ${channel}: ${e}`),
+        );
+      // Wait for the subscription, so a publish right after reaches this
+      // listener — but at most SUBSCRIBE_WAIT_MS: while Redis is down the
+      // command stays in the offline queue (ioredis re-subscribes after
+      // every reconnect) and callers fall back to the database.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        subscribed,
+        new Promise(r => {
+          timer = setTimeout(r, SUBSCRIBE_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
     }
     set.add(listener);
     return () => {

@@ -79,3 +79,20 @@ describe('RedisEventBus (real Redis)', () => {
     }
   });
 });
+
+describe('RedisEventBus during an outage', () => {
+  it('subscribes without waiting for Redis, so callers never hang', async () => {
+    const bus = new RedisEventBus('redis://127.0.0.1:1', logger);
+    try {
+      const off = await Promise.race([
+        bus.subscribe('x', () => {}),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('subscribe hung')), 1000),
+        ),
+      ]);
+      off();
+    } finally {
+      await bus.close();
+    }
+  });
+});

@@ -571,7 +571,8 @@ export class NovahostService {
         this.o.logger.info(`Novahost removed ${removed} orphaned build(s)`);
       }
     }
-    await this.kick();
+    // Not awaited: a long dispatch must not hold up the next reconcile.
+    this.kick().catch(() => {});
   }
 
   // --- the build program's API ----------------------------------------------

@@ -4,6 +4,9 @@ import { EventBus } from '../bus';
 import { NovahostDatabase } from '../database/NovahostDatabase';
 import { ROUTES_CHANNEL } from './NovahostService';
 
+/** How often the table is rebuilt from the database, whatever the bus says. */
+const REFRESH_MS = 10_000;
+
 /**
  * Builds the routing table from the database once per change (not per
  * request) and pushes it to subscribed proxies. A change on any replica
@@ -15,6 +18,7 @@ export class RouteTableService {
   private lastVersion = 0;
   private readonly listeners = new Set<(table: RouteTable) => void>();
   private unsubscribe: (() => void) | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: NovahostDatabase,
@@ -26,14 +30,40 @@ export class RouteTableService {
     this.unsubscribe = await this.bus.subscribe(ROUTES_CHANNEL, () => {
       this.table = undefined;
       this.get()
-        .then(table => {
-          for (const listener of this.listeners) listener(table);
-        })
+        .then(table => this.notify(table))
         .catch(e => this.logger.error(`Novahost route table: ${e}`));
     });
+    // A change announced while the bus was down (Redis outage) is picked up
+    // here: the table is rebuilt periodically and pushed only if it changed.
+    this.refreshTimer = setInterval(() => {
+      this.refresh().catch(e =>
+        this.logger.error(`Novahost route table refresh: ${e}`),
+      );
+    }, REFRESH_MS);
+    this.refreshTimer.unref();
+  }
+
+  private notify(table: RouteTable) {
+    for (const listener of this.listeners) listener(table);
+  }
+
+  /** Rebuilds the table; pushes it only when a route changed. */
+  async refresh(): Promise<void> {
+    const before = this.table;
+    this.table = undefined;
+    const after = await this.get();
+    if (
+      before &&
+      JSON.stringify(before.projects) === JSON.stringify(after.projects)
+    ) {
+      this.table = before;
+      return;
+    }
+    this.notify(after);
   }
 
   stop(): void {
+    clearInterval(this.refreshTimer);
     this.unsubscribe?.();
     this.listeners.clear();
   }
