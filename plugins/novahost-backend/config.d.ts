@@ -50,6 +50,20 @@ export interface Config {
        * keep-alive client; faster in `yarn bench:proxy-s3`. @default presignedUrl
        */
       s3FetchMode?: 'getObject' | 'presignedUrl';
+      /**
+       * Send `Strict-Transport-Security: max-age=63072000; includeSubDomains`
+       * on production hosts. Enable only when TLS is terminated in front of
+       * the proxy. @default false
+       */
+      hsts?: boolean;
+      /** Per-client-address rate limit; off when omitted. */
+      rateLimit?: {
+        requestsPerSecond: number;
+        /** @default 2 × requestsPerSecond */
+        burst?: number;
+      };
+      /** Memory for compressed blobs (each compressed once). @default 67108864 */
+      compressionCacheBytes?: number;
     };
 
     /** Build scheduling. */

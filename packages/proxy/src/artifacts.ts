@@ -18,6 +18,7 @@ import {
 } from '@internal/plugin-novahost-common';
 import type { LoadedManifest } from './files';
 import { ProxyError } from './errors';
+import { parseHeaders, parseRedirects } from './rules';
 
 export interface ArtifactReader {
   /** The deployment's manifest; throws ProxyError('manifest_missing') when it cannot be read. */
@@ -54,7 +55,22 @@ export function loadManifest(
     }
     files.set(path, { hash: e.hash, size: e.size });
   }
-  return { deploymentId, files };
+  const createdAt = (value as { createdAt?: unknown })?.createdAt;
+  const date = typeof createdAt === 'string' ? new Date(createdAt) : undefined;
+  return {
+    deploymentId,
+    files,
+    createdAt: date && !Number.isNaN(date.getTime()) ? date : undefined,
+  };
+}
+
+/** Largest `_redirects` / `_headers` file read. */
+const MAX_RULES_FILE = 256 * 1024;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** A bounded map that forgets the least recently used entry. */
@@ -121,6 +137,20 @@ abstract class CachingReader implements ArtifactReader {
     try {
       const text = await this.readManifestText(manifestKey(deploymentId));
       const manifest = loadManifest(deploymentId, JSON.parse(text));
+      // Parsed once per deployment, with the manifest.
+      const rulesText = async (name: string) => {
+        const entry = manifest.files.get(name);
+        if (!entry || entry.size > MAX_RULES_FILE) return undefined;
+        return (await readAll(await this.openBlob(entry.hash))).toString(
+          'utf8',
+        );
+      };
+      const redirects = await rulesText('_redirects');
+      if (redirects !== undefined) {
+        manifest.redirects = parseRedirects(redirects).rules;
+      }
+      const headers = await rulesText('_headers');
+      if (headers !== undefined) manifest.headers = parseHeaders(headers).rules;
       this.manifests.set(deploymentId, manifest);
       return manifest;
     } catch (error) {

@@ -10,6 +10,12 @@ export interface ProxyConfig {
   backendUrl: string;
   token: string;
   routesCacheFile: string | undefined;
+  /** Strict-Transport-Security on production hosts (TLS terminated in front). */
+  hsts?: string;
+  /** Per-client-address rate limit. */
+  rateLimit?: { requestsPerSecond: number; burst: number };
+  /** Bytes of compressed blobs kept in memory. */
+  compressionCacheBytes?: number;
   store:
     | { type: 'local'; directory: string }
     | ({ type: 's3' } & S3ReaderOptions);
@@ -98,6 +104,18 @@ export function readProxyConfig(config: Config): ProxyConfig {
     backendUrl: backendUrl.replace(/\/+$/, ''),
     token,
     routesCacheFile: proxy?.getOptionalString('routesCacheFile'),
+    hsts: proxy?.getOptionalBoolean('hsts')
+      ? 'max-age=63072000; includeSubDomains'
+      : undefined,
+    rateLimit: proxy?.has('rateLimit')
+      ? {
+          requestsPerSecond: proxy.getNumber('rateLimit.requestsPerSecond'),
+          burst:
+            proxy.getOptionalNumber('rateLimit.burst') ??
+            proxy.getNumber('rateLimit.requestsPerSecond') * 2,
+        }
+      : undefined,
+    compressionCacheBytes: proxy?.getOptionalNumber('compressionCacheBytes'),
     store: readStore(config),
   };
 }

@@ -13,6 +13,7 @@ export type ProxyErrorCode =
   | 'no_production_deployment'
   | 'unknown_deployment'
   | 'method_not_allowed'
+  | 'rate_limited'
   | 'no_routes'
   | 'manifest_missing'
   | 'blob_missing'
@@ -67,6 +68,15 @@ const ERROR_RESPONSES: Record<
       message: 'Deployments are read-only: only GET and HEAD are supported.',
     },
     headers: { Allow: 'GET, HEAD' },
+  },
+  rate_limited: {
+    status: 429,
+    page: {
+      title: 'Too Many Requests',
+      heading: 'Slow down',
+      message: 'Too many requests from your address. Try again in a moment.',
+    },
+    headers: { 'Retry-After': '1' },
   },
   no_routes: {
     status: 503,

@@ -4,12 +4,21 @@
  */
 import type { ManifestEntry } from '@internal/plugin-novahost-common';
 import { candidateKeys } from './paths';
+import type { HeaderRule, RedirectRule } from './rules';
 
 /** A manifest prepared for lookups (a Map: no prototype keys). */
 export interface LoadedManifest {
   deploymentId: string;
   files: ReadonlyMap<string, ManifestEntry>;
+  /** When the deployment was made: every file's Last-Modified. */
+  createdAt?: Date;
+  /** Parsed `_redirects` and `_headers`, when the deployment has them. */
+  redirects?: RedirectRule[];
+  headers?: HeaderRule[];
 }
+
+/** Files that configure the deployment and are never served. */
+export const CONFIG_FILES = new Set(['_redirects', '_headers']);
 
 export interface ResolvedFile {
   status: 200 | 404;
@@ -30,6 +39,7 @@ export function resolveFile(
   options: { spa: boolean },
 ): ResolvedFile | undefined {
   for (const key of candidateKeys(path)) {
+    if (CONFIG_FILES.has(key)) continue;
     const entry = manifest.files.get(key);
     if (entry) return { status: 200, key, entry };
   }

@@ -141,7 +141,7 @@ describe.each(['getObject', 'presignedUrl'] as const)(
 
     it.each([
       ['/', 200, '<h1>from s3</h1>'],
-      ['/about', 200, '<p>about</p>'],
+      ['/about/', 200, '<p>about</p>'],
       ['/missing', 404, 'nope'],
     ])('GET s3site.localhost%s → %i', async (path, status, body) => {
       const res = await get(proxy.port, 's3site.localhost', path);

@@ -144,7 +144,6 @@ describe('novahost proxy (real servers)', () => {
       '<p>about</p>',
       'text/html; charset=utf-8',
     ],
-    ['site.localhost', '/docs', 200, '<p>docs</p>', 'text/html; charset=utf-8'],
     [
       'site.localhost',
       '/docs/',

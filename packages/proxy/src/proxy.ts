@@ -14,6 +14,9 @@ import type { Logger } from './logger';
 import { RouteStore, RoutesCacheFile } from './routeStore';
 import { RouteSubscriber } from './routeSubscriber';
 import { createRequestHandler } from './server';
+import { CompressionCache } from './encoding';
+import { Metrics } from './metrics';
+import { RateLimiter } from './rateLimit';
 
 export interface RunningProxy {
   server: Server;
@@ -85,6 +88,8 @@ export async function startProxy(
   });
   subscriber.start();
 
+  const compression = new CompressionCache(config.compressionCacheBytes);
+  const metrics = new Metrics(compression);
   const server = createServer(
     {
       // Slow clients cannot hold a socket forever.
@@ -92,11 +97,34 @@ export async function startProxy(
       headersTimeout: 10_000,
       maxHeaderSize: 16 * 1024,
     },
-    createRequestHandler({ routes, reader, logger }),
+    createRequestHandler({
+      routes,
+      reader,
+      logger,
+      hsts: config.hsts,
+      compression,
+      metrics,
+      rateLimiter: config.rateLimit
+        ? new RateLimiter(
+            config.rateLimit.requestsPerSecond,
+            config.rateLimit.burst,
+          )
+        : undefined,
+    }),
   );
   server.keepAliveTimeout = 5_000;
 
   const admin = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+      res.end(
+        metrics.render({
+          novahost_proxy_routes_version: routes.version ?? 0,
+          novahost_proxy_backend_connected: subscriber.isConnected ? 1 : 0,
+        }),
+      );
+      return;
+    }
     const ready = routes.index !== undefined;
     const body = (status: number, data: unknown) => {
       res.writeHead(status, { 'Content-Type': 'application/json' });

@@ -5,15 +5,36 @@
  * as a host, URL or file system path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactReader } from './artifacts';
 import { etagFor, ifNoneMatchMatches } from './conditional';
 import { ProxyError, sendError } from './errors';
-import { resolveFile } from './files';
+import { CONFIG_FILES, resolveFile } from './files';
+import {
+  CompressionCache,
+  cacheControlFor,
+  chooseEncoding,
+  parseRange,
+} from './encoding';
+import type { Metrics } from './metrics';
+import type { RateLimiter } from './rateLimit';
+import { parseRequestPath } from './paths';
+import { headersFor, matchRedirect } from './rules';
 import type { Logger } from './logger';
 import { contentTypeFor } from './mime';
 import type { RouteStore } from './routeStore';
 import { resolveTarget } from './routing';
+
+/** Types whose encoding may vary with Accept-Encoding. */
+const COMPRESSIBLE_VARY =
+  /^(text\/|application\/(javascript|json|xml|wasm|manifest\+json)|image\/svg\+xml)/;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 export interface HandlerOptions {
   routes: RouteStore;
@@ -21,6 +42,15 @@ export interface HandlerOptions {
   logger: Logger;
   /** Log one line per request (default true). */
   accessLog?: boolean;
+  /**
+   * `Strict-Transport-Security` value for production hosts, when TLS is
+   * terminated in front of the proxy; off when undefined.
+   */
+  hsts?: string;
+  compression?: CompressionCache;
+  metrics?: Metrics;
+  /** Per-client-address limit; none when undefined. */
+  rateLimiter?: RateLimiter;
 }
 
 /** Headers every deployment response carries. */
@@ -29,19 +59,47 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'strict-origin-when-cross-origin',
 };
 
-/**
- * Every response is revalidated with its ETag, so a promote or rollback is
- * visible at once while unchanged files still cost only a 304.
- */
-const CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+/** A decoded manifest path as a URL path (each segment percent-encoded). */
+function urlPath(path: string): string {
+  return `/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function queryOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q === -1 ? '' : url!.slice(q + 1);
+}
+
+function redirect(
+  res: ServerResponse,
+  status: number,
+  location: string,
+  extra: Record<string, string> = {},
+) {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    ...extra,
+    Location: location,
+    'Cache-Control': 'public, max-age=0, must-revalidate',
+    'Content-Length': '0',
+  });
+  res.end();
+}
 
 export function createRequestHandler(options: HandlerOptions) {
   const { routes, reader, logger } = options;
   const accessLog = options.accessLog ?? true;
+  const compression = options.compression ?? new CompressionCache();
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ProxyError('method_not_allowed');
+    }
+    if (
+      options.rateLimiter &&
+      !options.rateLimiter.allow(req.socket.remoteAddress ?? 'unknown')
+    ) {
+      options.metrics?.rateLimited();
+      throw new ProxyError('rate_limited');
     }
     const index = routes.index;
     if (!index) throw new ProxyError('no_routes');
@@ -49,35 +107,154 @@ export function createRequestHandler(options: HandlerOptions) {
     if (!resolved.ok) throw new ProxyError(resolved.code);
     const { target } = resolved;
     res.setHeader('X-Novahost-Deployment', target.deploymentId);
+    const hsts =
+      options.hsts && target.via === 'production'
+        ? { 'Strict-Transport-Security': options.hsts }
+        : undefined;
 
     const manifest = await reader.manifest(target.deploymentId);
-    const file = resolveFile(manifest, target.path, {
-      spa: target.project.spa,
-    });
-    if (!file) throw new ProxyError('not_found');
+    const query = queryOf(req.url);
+    let path = target.path;
+    const has = (key: string) =>
+      !CONFIG_FILES.has(key) && manifest.files.has(key);
+    const exact =
+      path === '' || path.endsWith('/')
+        ? has(`${path}index.html`)
+        : has(path) || has(`${path}.html`);
 
-    const etag = etagFor(file.entry.hash);
+    // _redirects: forced rules always, others only where no file answers.
+    let forcedStatus: 404 | undefined;
+    if (manifest.redirects) {
+      const rule = matchRedirect(manifest.redirects, `/${path}`, query, exact);
+      if (rule?.kind === 'redirect') {
+        redirect(res, rule.status, rule.location, hsts);
+        return;
+      }
+      if (rule?.kind === 'rewrite') {
+        const rewritten = parseRequestPath(rule.path);
+        if (!rewritten.ok) throw new ProxyError('not_found');
+        path = rewritten.path;
+        if (rule.status === 404) forcedStatus = 404;
+      }
+    }
+
+    // Trailing slashes, as static hosts do: a folder's index lives at
+    // `/docs/`, a file at `/about`. The query string is kept.
+    const q = query ? `?${query}` : '';
+    if (!forcedStatus && path === target.path) {
+      if (
+        path !== '' &&
+        !path.endsWith('/') &&
+        !has(path) &&
+        !has(`${path}.html`) &&
+        has(`${path}/index.html`)
+      ) {
+        redirect(res, 308, `${urlPath(path)}/${q}`, hsts);
+        return;
+      }
+      if (
+        path.endsWith('/') &&
+        path !== '' &&
+        !has(`${path}index.html`) &&
+        has(`${path.slice(0, -1)}.html`)
+      ) {
+        redirect(res, 308, `${urlPath(path.slice(0, -1))}${q}`, hsts);
+        return;
+      }
+    }
+
+    const file = resolveFile(manifest, path, { spa: target.project.spa });
+    if (!file) throw new ProxyError('not_found');
+    const status = forcedStatus ?? file.status;
+    const { entry } = file;
+    const contentType = contentTypeFor(file.key);
+    const encoding =
+      status === 200 && req.headers.range
+        ? undefined
+        : chooseEncoding(
+            req.headers['accept-encoding'],
+            contentType,
+            entry.size,
+          );
+    const etag = etagFor(encoding ? `${entry.hash}-${encoding}` : entry.hash);
     const headers: Record<string, string> = {
       ...SECURITY_HEADERS,
-      'Content-Type': contentTypeFor(file.key),
-      'Cache-Control': CACHE_CONTROL,
+      ...(manifest.headers
+        ? headersFor(manifest.headers, `/${target.path}`)
+        : {}),
+      ...hsts,
+      'Content-Type': contentType,
+      'Cache-Control': cacheControlFor(file.key),
       ETag: etag,
+      'Accept-Ranges': 'bytes',
     };
-    if (
-      file.status === 200 &&
-      ifNoneMatchMatches(req.headers['if-none-match'], etag)
-    ) {
-      res.writeHead(304, headers);
-      res.end();
+    if (COMPRESSIBLE_VARY.test(contentType)) headers.Vary = 'Accept-Encoding';
+    if (manifest.createdAt) {
+      headers['Last-Modified'] = manifest.createdAt.toUTCString();
+    }
+
+    if (status === 200) {
+      const inm = req.headers['if-none-match'];
+      const ims = req.headers['if-modified-since'];
+      const notModified = inm
+        ? ifNoneMatchMatches(inm, etag)
+        : Boolean(
+            ims &&
+              manifest.createdAt &&
+              Math.floor(manifest.createdAt.getTime() / 1000) <=
+                Math.floor(Date.parse(ims) / 1000),
+          );
+      if (notModified) {
+        options.metrics?.notModified();
+        res.writeHead(304, headers);
+        res.end();
+        return;
+      }
+    }
+
+    if (encoding) {
+      const body = await compression.get(entry.hash, encoding, async () =>
+        readAll(await reader.openBlob(entry.hash)),
+      );
+      headers['Content-Encoding'] = encoding;
+      headers['Content-Length'] = String(body.length);
+      res.writeHead(status, headers);
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
-    headers['Content-Length'] = String(file.entry.size);
+
+    // Single byte ranges (If-Range honoured), on 200 responses only.
+    let range: { start: number; end: number } | undefined;
+    if (status === 200 && req.headers.range) {
+      const ifRange = req.headers['if-range'];
+      if (!ifRange || ifRange === etag) {
+        const parsed = parseRange(req.headers.range, entry.size);
+        if (parsed === 'unsatisfiable') {
+          res.writeHead(416, {
+            ...SECURITY_HEADERS,
+            'Content-Range': `bytes */${entry.size}`,
+            'Content-Length': '0',
+          });
+          res.end();
+          return;
+        }
+        range = parsed;
+      }
+    }
+    if (range) {
+      headers[
+        'Content-Range'
+      ] = `bytes ${range.start}-${range.end}/${entry.size}`;
+      headers['Content-Length'] = String(range.end - range.start + 1);
+    } else {
+      headers['Content-Length'] = String(entry.size);
+    }
     // Open before the status line goes out, so a missing blob is a clean 502.
     const body =
       req.method === 'HEAD'
         ? undefined
-        : await reader.openBlob(file.entry.hash);
-    res.writeHead(file.status, headers);
+        : await reader.openBlob(entry.hash, range);
+    res.writeHead(range ? 206 : status, headers);
     if (!body) {
       res.end();
       return;
@@ -103,6 +280,10 @@ export function createRequestHandler(options: HandlerOptions) {
         }
       }
     } finally {
+      options.metrics?.observe(
+        res.statusCode,
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
       if (accessLog) {
         logger.info('request', {
           method: req.method,

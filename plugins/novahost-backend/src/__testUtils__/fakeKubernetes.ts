@@ -231,8 +231,6 @@ export async function startFakeKubernetes(options: { token: string }) {
     child.on('close', (code, signal) => {
       processes.delete(key);
       output.set(key, out);
-      for (const [, local] of mounts)
-        fs.rmSync(local, { recursive: true, force: true });
       const killed = killReasons.get(key);
       if (killed) {
         finish(
@@ -247,6 +245,18 @@ export async function startFakeKubernetes(options: { token: string }) {
           code ?? (signal === 'SIGKILL' ? 137 : 143),
           code === 0 ? 'Completed' : 'Error',
         );
+      }
+      // A container's volumes go with it; a step the build left running in
+      // another process group may still be writing, so retry and never throw.
+      for (const [, local] of mounts) {
+        fs.promises
+          .rm(local, {
+            recursive: true,
+            force: true,
+            maxRetries: 5,
+            retryDelay: 200,
+          })
+          .catch(() => {});
       }
     });
     job.status = { ...job.status, active: 1, startTime: now() };
