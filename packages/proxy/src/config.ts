@@ -16,6 +16,10 @@ export interface ProxyConfig {
   rateLimit?: { requestsPerSecond: number; burst: number };
   /** Bytes of compressed blobs kept in memory. */
   compressionCacheBytes?: number;
+  /** A client must send its headers within this long (default 10 s). */
+  headersTimeoutMs?: number;
+  /** …and its whole request within this long (default 30 s). */
+  requestTimeoutMs?: number;
   store:
     | { type: 'local'; directory: string }
     | ({ type: 's3' } & S3ReaderOptions);
@@ -116,6 +120,8 @@ export function readProxyConfig(config: Config): ProxyConfig {
         }
       : undefined,
     compressionCacheBytes: proxy?.getOptionalNumber('compressionCacheBytes'),
+    headersTimeoutMs: proxy?.getOptionalNumber('headersTimeoutMs'),
+    requestTimeoutMs: proxy?.getOptionalNumber('requestTimeoutMs'),
     store: readStore(config),
   };
 }

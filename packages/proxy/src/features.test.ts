@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import type { RouteTable } from '@internal/plugin-novahost-common';
 import { MemoryLogger } from './logger';
@@ -281,6 +282,55 @@ describe('rate limiting', () => {
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
       const limited = await get(proxy.port, 'site.localhost', '/');
       expect(limited.headers['retry-after']).toBe('1');
+    } finally {
+      await proxy.close();
+      await backend.stop();
+    }
+  });
+});
+
+describe('hostile clients', () => {
+  it('drops a client that sends its headers too slowly, and refuses huge headers', async () => {
+    const store = createStore();
+    const id = store.deploy({ 'index.html': 'x' });
+    const backend = await startFakeBackend('t', {
+      version: 1,
+      generatedAt: '',
+      projects: [project('site', id)],
+    });
+    const proxy = await startProxy(
+      {
+        baseDomain: 'localhost',
+        listen: { port: 0, host: '127.0.0.1' },
+        admin: { port: 0, host: '127.0.0.1' },
+        backendUrl: backend.url,
+        token: 't',
+        routesCacheFile: undefined,
+        store: { type: 'local', directory: store.dir },
+        headersTimeoutMs: 500,
+        requestTimeoutMs: 1000,
+      },
+      new MemoryLogger(),
+    );
+    try {
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(proxy.port, '127.0.0.1', () => {
+          // A slowloris: the request line and one header, then nothing.
+          socket.write('GET / HTTP/1.1\r\nHost: site.localhost\r\n');
+        });
+        let data = '';
+        socket.on('data', d => (data += d));
+        socket.on('close', () => resolve(data));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect(Date.now() - started).toBeLessThan(3000);
+
+      const huge = await get(proxy.port, 'site.localhost', '/', {
+        'x-big': 'a'.repeat(20_000),
+      });
+      expect(huge.status).toBe(431);
     } finally {
       await proxy.close();
       await backend.stop();

@@ -92,9 +92,14 @@ export async function startProxy(
   const metrics = new Metrics(compression);
   const server = createServer(
     {
-      // Slow clients cannot hold a socket forever.
-      requestTimeout: 30_000,
-      headersTimeout: 10_000,
+      // Slow clients cannot hold a socket forever (408), and headers are
+      // bounded (431).
+      requestTimeout: config.requestTimeoutMs ?? 30_000,
+      headersTimeout: config.headersTimeoutMs ?? 10_000,
+      connectionsCheckingInterval: Math.min(
+        1000,
+        Math.max(50, (config.headersTimeoutMs ?? 10_000) / 4),
+      ),
       maxHeaderSize: 16 * 1024,
     },
     createRequestHandler({
