@@ -144,3 +144,47 @@ export function parseRange(
   if (start >= size || size === 0) return 'unsatisfiable';
   return { start, end };
 }
+
+/** Blobs up to this size are kept in memory once read. */
+export const MAX_MEMORY_BLOB_BYTES = 256 * 1024;
+
+/**
+ * Small blobs in memory (blobs are immutable: a hash always names the same
+ * bytes), bounded by total bytes. Most of a site's requests are small files;
+ * serving them from a Buffer skips the open/read/close of every request.
+ */
+export class BlobCache {
+  private readonly entries = new Map<string, Buffer>();
+  private readonly pending = new Map<string, Promise<Buffer>>();
+  private bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly maxBytes = 128 * 1024 * 1024) {}
+
+  get(hash: string, load: () => Promise<Buffer>): Promise<Buffer> {
+    const hit = this.entries.get(hash);
+    if (hit) {
+      this.hits++;
+      return Promise.resolve(hit);
+    }
+    let p = this.pending.get(hash);
+    if (!p) {
+      this.misses++;
+      p = load()
+        .then(buf => {
+          this.entries.set(hash, buf);
+          this.bytes += buf.length;
+          for (const [k, v] of this.entries) {
+            if (this.bytes <= this.maxBytes) break;
+            this.entries.delete(k);
+            this.bytes -= v.length;
+          }
+          return buf;
+        })
+        .finally(() => this.pending.delete(hash));
+      this.pending.set(hash, p);
+    }
+    return p;
+  }
+}

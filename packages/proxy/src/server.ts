@@ -12,6 +12,8 @@ import { etagFor, ifNoneMatchMatches } from './conditional';
 import { ProxyError, sendError } from './errors';
 import { CONFIG_FILES, resolveFile } from './files';
 import {
+  BlobCache,
+  MAX_MEMORY_BLOB_BYTES,
   CompressionCache,
   cacheControlFor,
   chooseEncoding,
@@ -48,6 +50,7 @@ export interface HandlerOptions {
    */
   hsts?: string;
   compression?: CompressionCache;
+  blobs?: BlobCache;
   metrics?: Metrics;
   /** Per-client-address limit; none when undefined. */
   rateLimiter?: RateLimiter;
@@ -89,6 +92,8 @@ export function createRequestHandler(options: HandlerOptions) {
   const { routes, reader, logger } = options;
   const accessLog = options.accessLog ?? true;
   const compression = options.compression ?? new CompressionCache();
+  const blobs = options.blobs ?? new BlobCache();
+  const loadBlob = async (hash: string) => readAll(await reader.openBlob(hash));
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -213,8 +218,8 @@ export function createRequestHandler(options: HandlerOptions) {
     }
 
     if (encoding) {
-      const body = await compression.get(entry.hash, encoding, async () =>
-        readAll(await reader.openBlob(entry.hash)),
+      const body = await compression.get(entry.hash, encoding, () =>
+        loadBlob(entry.hash),
       );
       headers['Content-Encoding'] = encoding;
       headers['Content-Length'] = String(body.length);
@@ -248,6 +253,12 @@ export function createRequestHandler(options: HandlerOptions) {
       headers['Content-Length'] = String(range.end - range.start + 1);
     } else {
       headers['Content-Length'] = String(entry.size);
+    }
+    if (req.method !== 'HEAD' && entry.size <= MAX_MEMORY_BLOB_BYTES) {
+      const whole = await blobs.get(entry.hash, () => loadBlob(entry.hash));
+      res.writeHead(range ? 206 : status, headers);
+      res.end(range ? whole.subarray(range.start, range.end + 1) : whole);
+      return;
     }
     // Open before the status line goes out, so a missing blob is a clean 502.
     const body =
