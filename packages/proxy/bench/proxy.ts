@@ -146,6 +146,25 @@ async function main() {
   await new Promise<void>(r => naive.listen(0, '127.0.0.1', r));
   const naivePort = (naive.address() as AddressInfo).port;
 
+  // The ceiling of any Node.js HTTP server on this machine: the same bytes
+  // from memory with no routing at all.
+  const trivialBodies = new Map(
+    Object.entries(files).map(([name, content]) => [
+      `/${name}`,
+      Buffer.from(content),
+    ]),
+  );
+  const trivial = http.createServer((req, res) => {
+    const body = trivialBodies.get(req.url ?? '') ?? Buffer.alloc(0);
+    res.writeHead(200, {
+      'Content-Type': 'text/html',
+      'Content-Length': body.length,
+    });
+    res.end(body);
+  });
+  await new Promise<void>(r => trivial.listen(0, '127.0.0.1', r));
+  const trivialPort = (trivial.address() as AddressInfo).port;
+
   console.log(
     `wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS}s per run; nginx and the proxies on one worker each`,
   );
@@ -155,6 +174,7 @@ async function main() {
       nginx: await wrk(nginxPort, path),
       novahost: await wrk(proxy.port, path),
       naive: await wrk(naivePort, path),
+      'node-min': await wrk(trivialPort, path),
     };
     for (const [name, r] of Object.entries(results)) {
       console.log(
@@ -178,6 +198,10 @@ async function main() {
   );
 
   naive.close();
+  trivial.close();
+  console.log(
+    'node-min: a bare Node.js server answering from memory, the ceiling of any Node.js proxy here',
+  );
   naiveProxy.close();
   await proxy.close();
   await backend.stop();

@@ -21,6 +21,8 @@ import { ProxyError } from './errors';
 import { parseHeaders, parseRedirects } from './rules';
 
 export interface ArtifactReader {
+  /** The manifest if it is already in memory (no promise on the hot path). */
+  cachedManifest?(deploymentId: string): LoadedManifest | undefined;
   /** The deployment's manifest; throws ProxyError('manifest_missing') when it cannot be read. */
   manifest(deploymentId: string): Promise<LoadedManifest>;
   /**
@@ -119,6 +121,10 @@ abstract class CachingReader implements ArtifactReader {
     hash: string,
     range?: { start: number; end: number },
   ): Promise<Readable>;
+
+  cachedManifest(deploymentId: string): LoadedManifest | undefined {
+    return this.manifests.get(deploymentId);
+  }
 
   manifest(deploymentId: string): Promise<LoadedManifest> {
     const cached = this.manifests.get(deploymentId);

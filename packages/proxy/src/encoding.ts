@@ -162,6 +162,13 @@ export class BlobCache {
 
   constructor(private readonly maxBytes = 128 * 1024 * 1024) {}
 
+  /** The blob if it is in memory. */
+  peek(hash: string): Buffer | undefined {
+    const hit = this.entries.get(hash);
+    if (hit) this.hits++;
+    return hit;
+  }
+
   get(hash: string, load: () => Promise<Buffer>): Promise<Buffer> {
     const hit = this.entries.get(hash);
     if (hit) {

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ArtifactReader } from './artifacts';
 import { etagFor, ifNoneMatchMatches } from './conditional';
 import { ProxyError, sendError } from './errors';
-import { CONFIG_FILES, resolveFile } from './files';
+import { CONFIG_FILES, resolveFile, type LoadedManifest } from './files';
 import {
   BlobCache,
   MAX_MEMORY_BLOB_BYTES,
@@ -93,6 +93,11 @@ export function createRequestHandler(options: HandlerOptions) {
   const accessLog = options.accessLog ?? true;
   const compression = options.compression ?? new CompressionCache();
   const blobs = options.blobs ?? new BlobCache();
+  /** Response headers per manifest (dropped with it). */
+  const responseHeaders = new WeakMap<
+    LoadedManifest,
+    Map<string, Record<string, string>>
+  >();
   const loadBlob = async (hash: string) => readAll(await reader.openBlob(hash));
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
@@ -111,13 +116,14 @@ export function createRequestHandler(options: HandlerOptions) {
     const resolved = resolveTarget(index, req.headers.host, req.url);
     if (!resolved.ok) throw new ProxyError(resolved.code);
     const { target } = resolved;
-    res.setHeader('X-Novahost-Deployment', target.deploymentId);
     const hsts =
       options.hsts && target.via === 'production'
         ? { 'Strict-Transport-Security': options.hsts }
         : undefined;
 
-    const manifest = await reader.manifest(target.deploymentId);
+    const manifest =
+      reader.cachedManifest?.(target.deploymentId) ??
+      (await reader.manifest(target.deploymentId));
     const query = queryOf(req.url);
     let path = target.path;
     const has = (key: string) =>
@@ -182,21 +188,37 @@ export function createRequestHandler(options: HandlerOptions) {
             entry.size,
           );
     const etag = etagFor(encoding ? `${entry.hash}-${encoding}` : entry.hash);
-    const headers: Record<string, string> = {
-      ...SECURITY_HEADERS,
-      ...(manifest.headers
-        ? headersFor(manifest.headers, `/${target.path}`)
-        : {}),
-      ...hsts,
-      'Content-Type': contentType,
-      'Cache-Control': cacheControlFor(file.key),
-      ETag: etag,
-      'Accept-Ranges': 'bytes',
-    };
-    if (COMPRESSIBLE_VARY.test(contentType)) headers.Vary = 'Accept-Encoding';
-    if (manifest.createdAt) {
-      headers['Last-Modified'] = manifest.createdAt.toUTCString();
+    // The headers of a (path, file, encoding, host kind) never change within
+    // a deployment: computed once, copied per response.
+    const cacheKey = `${target.via}\0${target.path}\0${file.key}\0${
+      encoding ?? ''
+    }`;
+    let base = responseHeaders.get(manifest)?.get(cacheKey);
+    if (!base) {
+      base = {
+        ...SECURITY_HEADERS,
+        ...(manifest.headers
+          ? headersFor(manifest.headers, `/${target.path}`)
+          : {}),
+        ...hsts,
+        'Content-Type': contentType,
+        'Cache-Control': cacheControlFor(file.key),
+        ETag: etag,
+        'Accept-Ranges': 'bytes',
+        'X-Novahost-Deployment': target.deploymentId,
+      };
+      if (COMPRESSIBLE_VARY.test(contentType)) base.Vary = 'Accept-Encoding';
+      if (manifest.createdAt) {
+        base['Last-Modified'] = manifest.createdAt.toUTCString();
+      }
+      let perManifest = responseHeaders.get(manifest);
+      if (!perManifest) {
+        perManifest = new Map();
+        responseHeaders.set(manifest, perManifest);
+      }
+      if (perManifest.size < 10_000) perManifest.set(cacheKey, base);
     }
+    const headers: Record<string, string> = { ...base };
 
     if (status === 200) {
       const inm = req.headers['if-none-match'];
@@ -255,7 +277,9 @@ export function createRequestHandler(options: HandlerOptions) {
       headers['Content-Length'] = String(entry.size);
     }
     if (req.method !== 'HEAD' && entry.size <= MAX_MEMORY_BLOB_BYTES) {
-      const whole = await blobs.get(entry.hash, () => loadBlob(entry.hash));
+      const whole =
+        blobs.peek(entry.hash) ??
+        (await blobs.get(entry.hash, () => loadBlob(entry.hash)));
       res.writeHead(range ? 206 : status, headers);
       res.end(range ? whole.subarray(range.start, range.end + 1) : whole);
       return;
