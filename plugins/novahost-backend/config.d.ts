@@ -70,6 +70,15 @@ export interface Config {
       requestTimeoutMs?: number;
     };
 
+    /** Custom domains of projects. */
+    domains?: {
+      /**
+       * DNS servers (`host` or `host:port`) used to look up verification TXT
+       * records; the system's resolvers when omitted.
+       */
+      dnsServers?: string[];
+    };
+
     /** Build scheduling. */
     builds?: {
       /** Builds that run at once; the rest wait in the queue. @default 2 */

@@ -14,6 +14,7 @@ const table: RouteTable = {
         { id: 'd-prod', shortId: 'ab12cd34' },
         { id: 'd-old', shortId: 'zz99yy88' },
       ],
+      domains: ['www.shop.example', 'shop.example'],
     },
     {
       id: 'p2',
@@ -21,6 +22,7 @@ const table: RouteTable = {
       spa: false,
       productionDeploymentId: null,
       deployments: [],
+      domains: [],
     },
     // A project whose slug looks like `<slug>-<shortId>` of `shop`: the project wins.
     {
@@ -29,6 +31,7 @@ const table: RouteTable = {
       spa: false,
       productionDeploymentId: 'd-p3',
       deployments: [],
+      domains: [],
     },
   ],
 };
@@ -44,6 +47,9 @@ describe('resolveTarget', () => {
     ['shop-AB12CD34.novahost.test', '/', 'd-prod', 'deployment', ''],
     ['shop-zz99yy88.novahost.test', '/', 'd-p3', 'production', ''],
     ['shop.novahost.test', '/caf%C3%A9', 'd-prod', 'production', 'café'],
+    ['www.shop.example', '/', 'd-prod', 'production', ''],
+    ['WWW.Shop.Example.:443', '/a', 'd-prod', 'production', 'a'],
+    ['shop.example', '/', 'd-prod', 'production', ''],
   ])('%s %s → %s', (host, path, deploymentId, via, decoded) => {
     const r = resolveTarget(index, host, path);
     expect(r).toEqual({
@@ -61,6 +67,8 @@ describe('resolveTarget', () => {
     [undefined, '/', 'unknown_host'],
     ['shop.novahost.test@evil.test', '/', 'unknown_host'],
     ['[::1]:8080', '/', 'unknown_host'],
+    ['evil.shop.example', '/', 'unknown_host'],
+    ['shop.example.evil.test', '/', 'unknown_host'],
     ['empty.novahost.test', '/', 'no_production_deployment'],
     ['shop-00000000.novahost.test', '/', 'unknown_deployment'],
     ['shop.novahost.test', '/../etc/passwd', 'bad_request'],

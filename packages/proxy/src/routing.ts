@@ -17,6 +17,8 @@ export interface RoutingIndex {
   readonly baseDomain: string;
   readonly table: RouteTable;
   readonly bySlug: ReadonlyMap<string, RouteProject>;
+  /** Verified custom domains → their project. */
+  readonly byDomain: ReadonlyMap<string, RouteProject>;
 }
 
 export interface SiteTarget {
@@ -45,10 +47,14 @@ export function buildRoutingIndex(
   baseDomain: string,
 ): RoutingIndex {
   const bySlug = new Map<string, RouteProject>();
+  const byDomain = new Map<string, RouteProject>();
   for (const project of table.projects) {
     bySlug.set(project.slug.toLowerCase(), project);
+    for (const domain of project.domains ?? []) {
+      byDomain.set(domain.toLowerCase(), project);
+    }
   }
-  return { baseDomain, table, bySlug };
+  return { baseDomain, table, bySlug, byDomain };
 }
 
 /**
@@ -64,14 +70,16 @@ export function resolveTarget(
   host: string | undefined,
   rawPath: string | undefined,
 ): ResolveResult {
-  const label = siteLabel(normalizeHost(host), index.baseDomain);
-  if (!label) return { ok: false, code: 'unknown_host' };
-
+  const normalized = normalizeHost(host);
   let project: RouteProject | undefined;
   let deploymentId: string | undefined;
   let via: SiteTarget['via'];
 
-  const exact = index.bySlug.get(label);
+  const custom = normalized ? index.byDomain.get(normalized) : undefined;
+  const label = custom ? undefined : siteLabel(normalized, index.baseDomain);
+  if (!custom && !label) return { ok: false, code: 'unknown_host' };
+
+  const exact = custom ?? index.bySlug.get(label!);
   if (exact) {
     if (!exact.productionDeploymentId) {
       return { ok: false, code: 'no_production_deployment' };
@@ -80,7 +88,7 @@ export function resolveTarget(
     deploymentId = exact.productionDeploymentId;
     via = 'production';
   } else {
-    const split = splitDeploymentLabel(label);
+    const split = splitDeploymentLabel(label!);
     if (!split) return { ok: false, code: 'unknown_host' };
     project = index.bySlug.get(split.slug);
     if (!project) return { ok: false, code: 'unknown_host' };
@@ -132,10 +140,18 @@ export function parseRouteTable(value: unknown): RouteTable {
     if (!Array.isArray(deployments)) {
       throw new Error(`projects[${i}].deployments is not an array`);
     }
+    const domains = p.domains ?? [];
+    if (
+      !Array.isArray(domains) ||
+      !domains.every(d => typeof d === 'string' && normalizeHost(d) === d)
+    ) {
+      throw new Error(`projects[${i}].domains is invalid`);
+    }
     return {
       id: p.id,
       slug: p.slug,
       spa: p.spa === true,
+      domains: domains as string[],
       productionDeploymentId: p.productionDeploymentId ?? null,
       deployments: deployments.map((d: unknown, j: number) => {
         if (

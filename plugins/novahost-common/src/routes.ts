@@ -12,6 +12,8 @@ export interface RouteProject {
   productionDeploymentId: string | null;
   /** Every ready deployment of the project, reachable at `<slug>-<shortId>`. */
   deployments: Array<{ id: string; shortId: string }>;
+  /** Verified custom domains serving the production deployment. */
+  domains?: string[];
 }
 
 /** @public */

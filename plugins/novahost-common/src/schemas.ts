@@ -130,6 +130,24 @@ export const promoteSchema = z.strictObject({
   deploymentId: z.uuid(),
 });
 
+/** A custom domain: a DNS name with at least two labels, not an IP address. @public */
+export const hostnameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .transform(h => h.replace(/\.$/, ''))
+  .refine(
+    h =>
+      h.split('.').length >= 2 &&
+      !/^[0-9.]+$/.test(h) &&
+      h.split('.').every(l => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l)),
+    'must be a domain name such as www.example.com',
+  );
+
+/** @public */
+export const addDomainSchema = z.strictObject({ hostname: hostnameSchema });
+
 /** @public */
 export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),

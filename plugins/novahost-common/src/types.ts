@@ -49,6 +49,18 @@ export interface Project {
   latestDeployment?: Deployment | null;
 }
 
+/** A custom domain of a project. @public */
+export interface Domain {
+  hostname: string;
+  projectId: string;
+  /** Verified domains route to the project's production deployment. */
+  verified: boolean;
+  verifiedAt: string | null;
+  createdAt: string;
+  /** The DNS record that proves control of the domain. */
+  verification: { type: 'TXT'; name: string; value: string };
+}
+
 /** @public */
 export interface DeploymentStats {
   files: number;

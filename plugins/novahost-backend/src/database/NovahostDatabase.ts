@@ -7,6 +7,8 @@ import {
   DEPLOYMENT_BLOBS,
   DEPLOYMENTS,
   DeploymentRow,
+  DOMAINS,
+  DomainRow,
   LOCKS,
   LOGS,
   LogRow,
@@ -129,6 +131,7 @@ export class NovahostDatabase {
         await tx(DEPLOYMENT_BLOBS).whereIn('deployment_id', part).delete();
       }
       await tx(DEPLOYMENTS).where({ project_id: id }).delete();
+      await tx(DOMAINS).where({ project_id: id }).delete();
       await tx(PROJECTS).where({ id }).delete();
       return ids;
     });
@@ -442,16 +445,53 @@ export class NovahostDatabase {
     return [...out];
   }
 
+  // --- domains ------------------------------------------------------------
+
+  async insertDomain(row: DomainRow): Promise<void> {
+    try {
+      await this.db(DOMAINS).insert(row);
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw new ConflictError(`The domain ${row.hostname} is already in use`);
+      }
+      throw e;
+    }
+  }
+
+  async listDomains(projectId: string): Promise<DomainRow[]> {
+    return this.db<DomainRow>(DOMAINS)
+      .where({ project_id: projectId })
+      .orderBy('hostname');
+  }
+
+  async getDomain(hostname: string): Promise<DomainRow | undefined> {
+    return this.db<DomainRow>(DOMAINS).where({ hostname }).first();
+  }
+
+  async markDomainVerified(hostname: string): Promise<void> {
+    await this.db(DOMAINS)
+      .where({ hostname })
+      .update({ verified_at: new Date() });
+  }
+
+  async deleteDomain(hostname: string): Promise<void> {
+    await this.db(DOMAINS).where({ hostname }).delete();
+  }
+
   // --- routes -------------------------------------------------------------
 
   async routeRows(): Promise<{
     projects: ProjectRow[];
     deployments: Array<Pick<DeploymentRow, 'id' | 'short_id' | 'project_id'>>;
+    domains: Array<Pick<DomainRow, 'hostname' | 'project_id'>>;
   }> {
     const projects = await this.db<ProjectRow>(PROJECTS).select();
     const deployments = await this.db<DeploymentRow>(DEPLOYMENTS)
       .where({ status: 'ready' })
       .select('id', 'short_id', 'project_id');
-    return { projects, deployments };
+    const domains = await this.db<DomainRow>(DOMAINS)
+      .whereNotNull('verified_at')
+      .select('hostname', 'project_id');
+    return { projects, deployments, domains };
   }
 }

@@ -65,3 +65,12 @@ export const LOGS = 'novahost_deployment_logs';
 export const BLOBS = 'novahost_blobs';
 export const DEPLOYMENT_BLOBS = 'novahost_deployment_blobs';
 export const LOCKS = 'novahost_locks';
+export const DOMAINS = 'novahost_domains';
+
+export type DomainRow = {
+  hostname: string;
+  project_id: string;
+  token: string;
+  verified_at: Date | string | null;
+  created_at: Date | string;
+};

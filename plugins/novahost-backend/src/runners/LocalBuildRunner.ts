@@ -155,7 +155,22 @@ export class LocalBuildRunner implements BuildRunner {
       : { state: 'missing' };
   }
 
+  /** Stops every build and waits (up to the kill grace) until they are gone. */
   async close(): Promise<void> {
-    for (const child of this.children.values()) this.kill(child);
+    const exits = [...this.children.values()].map(
+      child =>
+        new Promise<void>(resolve => {
+          if (child.exitCode !== null || child.signalCode !== null) {
+            resolve();
+            return;
+          }
+          child.once('close', () => resolve());
+          this.kill(child);
+        }),
+    );
+    await Promise.race([
+      Promise.all(exits),
+      new Promise(r => setTimeout(r, KILL_GRACE_MS + 1000).unref()),
+    ]);
   }
 }

@@ -490,6 +490,9 @@ export class NovahostService {
   }
 
   private async onRunnerExit(id: string, exit: BuildExit): Promise<void> {
+    // Builds this process stops on shutdown were already failed with the
+    // reason; a late exit must not overwrite anything after that.
+    if (this.stopping) return;
     const row = await this.o.db.getDeployment(id);
     if (!row || isTerminalStatus(row.status)) {
       this.kick();

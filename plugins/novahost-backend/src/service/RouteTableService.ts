@@ -79,7 +79,13 @@ export class RouteTableService {
   }
 
   private async build(): Promise<RouteTable> {
-    const { projects, deployments } = await this.db.routeRows();
+    const { projects, deployments, domains } = await this.db.routeRows();
+    const domainsByProject = new Map<string, string[]>();
+    for (const d of domains) {
+      const list = domainsByProject.get(d.project_id) ?? [];
+      list.push(d.hostname);
+      domainsByProject.set(d.project_id, list);
+    }
     const byProject = new Map<string, Array<{ id: string; shortId: string }>>();
     for (const d of deployments) {
       const list = byProject.get(d.project_id) ?? [];
@@ -96,6 +102,7 @@ export class RouteTableService {
         spa: Boolean(p.spa),
         productionDeploymentId: p.production_deployment_id,
         deployments: byProject.get(p.id) ?? [],
+        domains: domainsByProject.get(p.id) ?? [],
       })),
     };
     this.table = table;

@@ -13,6 +13,7 @@ import { buildRunnerFromConfig } from '../runners';
 import { artifactStoreFromConfig } from '../stores';
 import { NovahostService } from './NovahostService';
 import { RouteTableService } from './RouteTableService';
+import { DomainService, txtResolver } from './DomainService';
 import { createRouter } from './router';
 
 export function siteUrlOptions(config: Config): SiteUrlOptions {
@@ -64,10 +65,19 @@ export async function createNovahost(deps: {
       config.getOptionalNumber('novahost.builds.maxFileBytes') ?? 100 * 2 ** 20,
     maxFiles: config.getOptionalNumber('novahost.builds.maxFiles') ?? 20_000,
   });
+  const domains = new DomainService({
+    db,
+    service,
+    urls: siteUrlOptions(config),
+    resolveTxt: txtResolver(
+      config.getOptionalStringArray('novahost.domains.dnsServers'),
+    ),
+  });
   const routes = new RouteTableService(db, bus, logger);
   await routes.start();
   const router = await createRouter({
     service,
+    domains,
     routes,
     db,
     bus,

@@ -1,7 +1,9 @@
 import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
+  addDomainSchema,
   createDeploymentSchema,
+  hostnameSchema,
   createProjectSchema,
   pageQuerySchema,
   promoteSchema,
@@ -17,9 +19,11 @@ import { NovahostService } from './NovahostService';
 import { RouteTableService } from './RouteTableService';
 import { createEventStream } from './sse';
 import { createInternalRouter } from './internalRouter';
+import { DomainService } from './DomainService';
 
 export type RouterOptions = {
   service: NovahostService;
+  domains: DomainService;
   routes: RouteTableService;
   db: NovahostDatabase;
   bus: EventBus;
@@ -133,6 +137,32 @@ export async function createRouter(
     await userRef(req);
     const body = parse(promoteSchema, req.body, 'promotion');
     res.json(await service.promote(req.params.id, body.deploymentId));
+  });
+
+  router.get('/projects/:id/domains', async (req, res) => {
+    await userRef(req);
+    res.json({ items: await options.domains.list(req.params.id) });
+  });
+
+  router.post('/projects/:id/domains', json, async (req, res) => {
+    await userRef(req);
+    const body = parse(addDomainSchema, req.body, 'domain');
+    res
+      .status(201)
+      .json(await options.domains.add(req.params.id, body.hostname));
+  });
+
+  router.post('/projects/:id/domains/:hostname/verify', async (req, res) => {
+    await userRef(req);
+    const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
+    res.json(await options.domains.verify(req.params.id, hostname));
+  });
+
+  router.delete('/projects/:id/domains/:hostname', async (req, res) => {
+    await userRef(req);
+    const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
+    await options.domains.remove(req.params.id, hostname);
+    res.status(204).end();
   });
 
   router.get('/deployments/:id', async (req, res) => {
