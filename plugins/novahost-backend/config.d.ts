@@ -64,6 +64,8 @@ export interface Config {
       };
       /** Memory for compressed blobs (each compressed once). @default 67108864 */
       compressionCacheBytes?: number;
+      /** One JSON line per request on stdout. @default true */
+      accessLog?: boolean;
       /** A client must send its request headers within this long (else 408). @default 10000 */
       headersTimeoutMs?: number;
       /** …and its whole request within this long. @default 30000 */

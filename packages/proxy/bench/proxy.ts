@@ -62,13 +62,13 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs wrk in its own process; async, so the proxies in this process keep serving. */
-async function wrk(port: number, path: string) {
+async function wrk(port: number, path: string, seconds = SECONDS) {
   const { stdout: out } = await execFileAsync(
     'wrk',
     [
       '-t1',
       `-c${CONNECTIONS}`,
-      `-d${SECONDS}s`,
+      `-d${seconds}s`,
       '--latency',
       '-H',
       'Host: bench.localhost',
@@ -132,6 +132,7 @@ async function main() {
       token: 't',
       routesCacheFile: undefined,
       store: { type: 'local', directory: store.dir },
+      accessLog: false,
     },
     // nginx runs with access_log off; so does the proxy here.
     { debug() {}, info() {}, warn() {}, error() {} },
@@ -169,6 +170,12 @@ async function main() {
     `wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS}s per run; nginx and the proxies on one worker each`,
   );
   let ok = true;
+  // Warm-up (JIT, caches, connection pools), not reported.
+  for (const port of [nginxPort, proxy.port, naivePort, trivialPort]) {
+    for (const path of ['/index.html', '/assets/app.js']) {
+      await wrk(port, path, 2);
+    }
+  }
   for (const path of ['/index.html', '/assets/app.js']) {
     const results = {
       nginx: await wrk(nginxPort, path),

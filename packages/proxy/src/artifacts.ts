@@ -80,11 +80,16 @@ export class Lru<K, V> {
   private readonly map = new Map<K, V>();
   constructor(private readonly max: number) {}
 
+  private newest: K | undefined;
+
   get(key: K): V | undefined {
     const value = this.map.get(key);
-    if (value !== undefined) {
+    // Re-insert to mark it recent, unless it already is (the hot path of
+    // a busy site asks for the same key again and again).
+    if (value !== undefined && key !== this.newest) {
       this.map.delete(key);
       this.map.set(key, value);
+      this.newest = key;
     }
     return value;
   }
@@ -92,6 +97,7 @@ export class Lru<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
+    this.newest = key;
     if (this.map.size > this.max) {
       this.map.delete(this.map.keys().next().value as K);
     }

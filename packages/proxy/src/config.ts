@@ -16,6 +16,8 @@ export interface ProxyConfig {
   rateLimit?: { requestsPerSecond: number; burst: number };
   /** Bytes of compressed blobs kept in memory. */
   compressionCacheBytes?: number;
+  /** One JSON line per request on stdout (default true). */
+  accessLog?: boolean;
   /** A client must send its headers within this long (default 10 s). */
   headersTimeoutMs?: number;
   /** …and its whole request within this long (default 30 s). */
@@ -120,6 +122,7 @@ export function readProxyConfig(config: Config): ProxyConfig {
         }
       : undefined,
     compressionCacheBytes: proxy?.getOptionalNumber('compressionCacheBytes'),
+    accessLog: proxy?.getOptionalBoolean('accessLog'),
     headersTimeoutMs: proxy?.getOptionalNumber('headersTimeoutMs'),
     requestTimeoutMs: proxy?.getOptionalNumber('requestTimeoutMs'),
     store: readStore(config),

@@ -23,9 +23,9 @@ export class Metrics {
     this.byStatus.set(key, (this.byStatus.get(key) ?? 0) + 1);
     this.count++;
     this.sum += seconds;
-    BUCKETS.forEach((le, i) => {
-      if (seconds <= le) this.buckets[i]++;
-    });
+    for (let i = BUCKETS.length - 1; i >= 0 && seconds <= BUCKETS[i]; i--) {
+      this.buckets[i]++;
+    }
   }
 
   notModified(): void {

@@ -107,6 +107,7 @@ export async function startProxy(
       reader,
       logger,
       hsts: config.hsts,
+      accessLog: config.accessLog,
       compression,
       metrics,
       rateLimiter: config.rateLimit
