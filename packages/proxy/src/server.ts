@@ -10,7 +10,12 @@ import { pipeline } from 'node:stream/promises';
 import type { ArtifactReader } from './artifacts';
 import { etagFor, ifNoneMatchMatches } from './conditional';
 import { ProxyError, sendError } from './errors';
-import { CONFIG_FILES, resolveFile, type LoadedManifest } from './files';
+import {
+  CONFIG_FILES,
+  resolveFile,
+  type LoadedManifest,
+  type ResolvedFile,
+} from './files';
 import {
   BlobCache,
   MAX_MEMORY_BLOB_BYTES,
@@ -26,7 +31,7 @@ import { headersFor, matchRedirect } from './rules';
 import type { Logger } from './logger';
 import { contentTypeFor } from './mime';
 import type { RouteStore } from './routeStore';
-import { resolveTarget } from './routing';
+import { resolveTarget, type RoutingIndex, type SiteTarget } from './routing';
 
 /** Types whose encoding may vary with Accept-Encoding. */
 const COMPRESSIBLE_VARY =
@@ -37,6 +42,22 @@ async function readAll(stream: Readable): Promise<Buffer> {
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
+
+type Plan =
+  | {
+      kind: 'redirect';
+      status: number;
+      location: string;
+      hsts?: Record<string, string>;
+    }
+  | {
+      kind: 'file';
+      status: 200 | 404;
+      target: SiteTarget;
+      manifest: LoadedManifest;
+      file: ResolvedFile;
+      hsts?: Record<string, string>;
+    };
 
 export interface HandlerOptions {
   routes: RouteStore;
@@ -100,20 +121,18 @@ export function createRequestHandler(options: HandlerOptions) {
   >();
   const loadBlob = async (hash: string) => readAll(await reader.openBlob(hash));
 
-  async function serve(req: IncomingMessage, res: ServerResponse) {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      throw new ProxyError('method_not_allowed');
-    }
-    if (
-      options.rateLimiter &&
-      !options.rateLimiter.allow(req.socket.remoteAddress ?? 'unknown')
-    ) {
-      options.metrics?.rateLimited();
-      throw new ProxyError('rate_limited');
-    }
-    const index = routes.index;
-    if (!index) throw new ProxyError('no_routes');
-    const resolved = resolveTarget(index, req.headers.host, req.url);
+  /**
+   * Everything about a response that follows from (routing table, host,
+   * URL) alone: which deployment and file, or which redirect. Deterministic
+   * for a routing table (manifests are immutable), so it is cached per
+   * table and the hot path skips routing and path resolution entirely.
+   */
+  async function makePlan(
+    index: RoutingIndex,
+    host: string | undefined,
+    url: string | undefined,
+  ): Promise<Plan> {
+    const resolved = resolveTarget(index, host, url);
     if (!resolved.ok) throw new ProxyError(resolved.code);
     const { target } = resolved;
     const hsts =
@@ -124,7 +143,7 @@ export function createRequestHandler(options: HandlerOptions) {
     const manifest =
       reader.cachedManifest?.(target.deploymentId) ??
       (await reader.manifest(target.deploymentId));
-    const query = queryOf(req.url);
+    const query = queryOf(url);
     let path = target.path;
     const has = (key: string) =>
       !CONFIG_FILES.has(key) && manifest.files.has(key);
@@ -138,8 +157,12 @@ export function createRequestHandler(options: HandlerOptions) {
     if (manifest.redirects) {
       const rule = matchRedirect(manifest.redirects, `/${path}`, query, exact);
       if (rule?.kind === 'redirect') {
-        redirect(res, rule.status, rule.location, hsts);
-        return;
+        return {
+          kind: 'redirect',
+          status: rule.status,
+          location: rule.location,
+          hsts,
+        };
       }
       if (rule?.kind === 'rewrite') {
         const rewritten = parseRequestPath(rule.path);
@@ -160,8 +183,12 @@ export function createRequestHandler(options: HandlerOptions) {
         !has(`${path}.html`) &&
         has(`${path}/index.html`)
       ) {
-        redirect(res, 308, `${urlPath(path)}/${q}`, hsts);
-        return;
+        return {
+          kind: 'redirect',
+          status: 308,
+          location: `${urlPath(path)}/${q}`,
+          hsts,
+        };
       }
       if (
         path.endsWith('/') &&
@@ -169,14 +196,54 @@ export function createRequestHandler(options: HandlerOptions) {
         !has(`${path}index.html`) &&
         has(`${path.slice(0, -1)}.html`)
       ) {
-        redirect(res, 308, `${urlPath(path.slice(0, -1))}${q}`, hsts);
-        return;
+        return {
+          kind: 'redirect',
+          status: 308,
+          location: `${urlPath(path.slice(0, -1))}${q}`,
+          hsts,
+        };
       }
     }
 
     const file = resolveFile(manifest, path, { spa: target.project.spa });
     if (!file) throw new ProxyError('not_found');
     const status = forcedStatus ?? file.status;
+    return { kind: 'file', status, target, manifest, file, hsts };
+  }
+
+  const plans = new WeakMap<RoutingIndex, Map<string, Plan>>();
+  const MAX_PLANS = 20_000;
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new ProxyError('method_not_allowed');
+    }
+    if (
+      options.rateLimiter &&
+      !options.rateLimiter.allow(req.socket.remoteAddress ?? 'unknown')
+    ) {
+      options.metrics?.rateLimited();
+      throw new ProxyError('rate_limited');
+    }
+    const index = routes.index;
+    if (!index) throw new ProxyError('no_routes');
+    const planKey = `${req.headers.host}\n${req.url}`;
+    let perIndex = plans.get(index);
+    let plan = perIndex?.get(planKey);
+    if (!plan) {
+      plan = await makePlan(index, req.headers.host, req.url);
+      if (!perIndex) {
+        perIndex = new Map();
+        plans.set(index, perIndex);
+      }
+      if (perIndex.size >= MAX_PLANS) perIndex.clear();
+      if (planKey.length <= 1024) perIndex.set(planKey, plan);
+    }
+    if (plan.kind === 'redirect') {
+      redirect(res, plan.status, plan.location, plan.hsts);
+      return;
+    }
+    const { status, target, manifest, file, hsts } = plan;
     const { entry } = file;
     const contentType = contentTypeFor(file.key);
     const encoding =
