@@ -120,6 +120,8 @@ export function createRequestHandler(options: HandlerOptions) {
     Map<string, Record<string, string>>
   >();
   const loadBlob = async (hash: string) => readAll(await reader.openBlob(hash));
+  /** Flat [name, value, …] header lists for the fast path, per header set. */
+  const rawHeaders = new WeakMap<Record<string, string>, string[]>();
 
   /**
    * Everything about a response that follows from (routing table, host,
@@ -284,6 +286,30 @@ export function createRequestHandler(options: HandlerOptions) {
         responseHeaders.set(manifest, perManifest);
       }
       if (perManifest.size < 10_000) perManifest.set(cacheKey, base);
+    }
+    // The common case — a plain GET of a small file already in memory —
+    // goes out with a precomputed raw header list: no copy, no merge.
+    if (
+      status === 200 &&
+      !encoding &&
+      req.method === 'GET' &&
+      entry.size <= MAX_MEMORY_BLOB_BYTES &&
+      !req.headers['if-none-match'] &&
+      !req.headers['if-modified-since'] &&
+      !req.headers.range
+    ) {
+      const cached = blobs.peek(entry.hash);
+      if (cached) {
+        let raw = rawHeaders.get(base);
+        if (!raw) {
+          raw = Object.entries(base).flat();
+          raw.push('Content-Length', String(entry.size));
+          rawHeaders.set(base, raw);
+        }
+        res.writeHead(200, raw);
+        res.end(cached);
+        return;
+      }
     }
     const headers: Record<string, string> = { ...base };
 
