@@ -69,7 +69,8 @@ export function loadManifest(
 /** Largest `_redirects` / `_headers` file read. */
 const MAX_RULES_FILE = 256 * 1024;
 
-async function readAll(stream: Readable): Promise<Buffer> {
+/** Reads a whole stream into memory (callers bound the size). */
+export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

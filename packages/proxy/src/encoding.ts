@@ -33,6 +33,11 @@ export function cacheControlFor(key: string): string {
 
 const COMPRESSIBLE =
   /^(text\/|application\/(javascript|json|xml|wasm|manifest\+json)|image\/svg\+xml)/;
+
+/** Whether responses of this type may be compressed (and so vary with Accept-Encoding). */
+export function isCompressible(contentType: string): boolean {
+  return COMPRESSIBLE.test(contentType);
+}
 export const MIN_COMPRESS_BYTES = 1024;
 export const MAX_COMPRESS_BYTES = 10 * 1024 * 1024;
 
@@ -47,7 +52,7 @@ export function chooseEncoding(
   if (!accept || size < MIN_COMPRESS_BYTES || size > MAX_COMPRESS_BYTES) {
     return undefined;
   }
-  if (!COMPRESSIBLE.test(contentType)) return undefined;
+  if (!isCompressible(contentType)) return undefined;
   const accepted = new Map<string, number>();
   for (const part of accept.toLowerCase().split(',')) {
     const [name, ...params] = part.trim().split(';');

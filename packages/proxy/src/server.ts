@@ -5,9 +5,8 @@
  * as a host, URL or file system path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ArtifactReader } from './artifacts';
+import { readAll, type ArtifactReader } from './artifacts';
 import { etagFor, ifNoneMatchMatches } from './conditional';
 import { ProxyError, sendError } from './errors';
 import {
@@ -22,6 +21,7 @@ import {
   CompressionCache,
   cacheControlFor,
   chooseEncoding,
+  isCompressible,
   parseRange,
 } from './encoding';
 import type { Metrics } from './metrics';
@@ -32,16 +32,6 @@ import type { Logger } from './logger';
 import { contentTypeFor } from './mime';
 import type { RouteStore } from './routeStore';
 import { resolveTarget, type RoutingIndex, type SiteTarget } from './routing';
-
-/** Types whose encoding may vary with Accept-Encoding. */
-const COMPRESSIBLE_VARY =
-  /^(text\/|application\/(javascript|json|xml|wasm|manifest\+json)|image\/svg\+xml)/;
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 type Plan =
   | {
@@ -276,7 +266,7 @@ export function createRequestHandler(options: HandlerOptions) {
         'Accept-Ranges': 'bytes',
         'X-Novahost-Deployment': target.deploymentId,
       };
-      if (COMPRESSIBLE_VARY.test(contentType)) base.Vary = 'Accept-Encoding';
+      if (isCompressible(contentType)) base.Vary = 'Accept-Encoding';
       if (manifest.createdAt) {
         base['Last-Modified'] = manifest.createdAt.toUTCString();
       }

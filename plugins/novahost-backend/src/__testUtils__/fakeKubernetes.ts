@@ -47,7 +47,6 @@ export async function startFakeKubernetes(options: { token: string }) {
   const watchers = new Set<WatchClient>();
   const created: Obj[] = [];
   const validationErrors: string[] = [];
-  const output = new Map<string, string>(); // job key → combined output
 
   const bump = (o: Obj) => {
     o.metadata.resourceVersion = String(++resourceVersion);
@@ -225,12 +224,11 @@ export async function startFakeKubernetes(options: { token: string }) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     processes.set(key, child);
-    let out = '';
-    child.stdout!.on('data', d => (out += d));
-    child.stderr!.on('data', d => (out += d));
+    // Drained so the container never blocks on a full pipe.
+    child.stdout!.resume();
+    child.stderr!.resume();
     child.on('close', (code, signal) => {
       processes.delete(key);
-      output.set(key, out);
       const killed = killReasons.get(key);
       if (killed) {
         finish(
@@ -454,7 +452,6 @@ export async function startFakeKubernetes(options: { token: string }) {
     pods,
     created,
     validationErrors,
-    output,
     /** Kills a Job's container as the kernel's OOM killer would. */
     oomKill: (namespace: string, name: string) =>
       kill(`${namespace}/${name}`, 'OOMKilled', 137, 'SIGKILL'),

@@ -191,13 +191,6 @@ export class NovahostDatabase {
       .limit(limit);
   }
 
-  async countByStatus(statuses: DeploymentStatus[]): Promise<number> {
-    const [{ count }] = await this.db(DEPLOYMENTS)
-      .whereIn('status', statuses)
-      .count({ count: '*' });
-    return Number(count);
-  }
-
   /**
    * Claims queued deployments up to the concurrency limit, oldest first,
    * moving them to `building` with the patch `claim` gives each. Runs under
