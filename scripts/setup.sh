@@ -11,6 +11,25 @@ if ! command -v git >/dev/null; then
   exit 1
 fi
 
+# Debian packages the tests need: Chromium for the browser tests, Go with
+# sprig for rendering the Helm charts (helm itself is not obtainable here),
+# yamllint for the rendered manifests.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v go >/dev/null || missing+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || missing+=(golang-github-masterminds-sprig-dev)
+command -v yamllint >/dev/null || missing+=(yamllint)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "novahost: installing ${missing[*]} from Debian" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "novahost: please install: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
 stamp=node_modules/.novahost-install-stamp
 inputs="$(cat yarn.lock package.json packages/*/package.json plugins/*/package.json | sha256sum | cut -d' ' -f1) $(node --version)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$inputs" ]; then
