@@ -7,7 +7,13 @@
  * ratios to nginx. nginx and wrk come from Debian (installed when missing
  * and running as root).
  */
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  type ChildProcess,
+  execFile,
+  execFileSync,
+  spawn,
+  spawnSync,
+} from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   chmodSync,
@@ -20,8 +26,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import httpProxy from 'http-proxy';
-import { startProxy } from '../src/proxy';
 import {
   createStore,
   project,
@@ -59,6 +63,46 @@ async function freePort(): Promise<number> {
   const { port } = s.address() as AddressInfo;
   await new Promise(r => s.close(r));
   return port;
+}
+
+/** A Node.js process with the same TypeScript loader as this script. */
+function spawnNode(args: string[]) {
+  return spawn(
+    process.execPath,
+    [
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    },
+  );
+}
+
+/** The first line a child prints: the port it listens on. */
+function firstLine(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', chunk => {
+      out += chunk;
+      if (out.includes('\n')) resolve(Number(out.split('\n')[0]));
+    });
+    child.once('exit', code => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function waitForReady(url: string) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(url).then(
+      r => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become ready`);
 }
 
 /** Runs wrk in its own process; async, so the proxies in this process keep serving. */
@@ -123,48 +167,44 @@ async function main() {
     generatedAt: '',
     projects: [project('bench', id)],
   });
-  const proxy = await startProxy(
-    {
-      baseDomain: 'localhost',
-      listen: { port: 0, host: '127.0.0.1' },
-      admin: { port: 0, host: '127.0.0.1' },
-      backendUrl: backend.url,
-      token: 't',
-      routesCacheFile: undefined,
-      store: { type: 'local', directory: store.dir },
-      accessLog: false,
-    },
-    // nginx runs with access_log off; so does the proxy here.
-    { debug() {}, info() {}, warn() {}, error() {} },
-  );
 
-  // The seed design: every request forwarded to an origin.
-  const naiveProxy = httpProxy.createProxyServer({
-    target: `http://127.0.0.1:${nginxPort}`,
-    agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  });
-  const naive = http.createServer((req, res) => naiveProxy.web(req, res));
-  await new Promise<void>(r => naive.listen(0, '127.0.0.1', r));
-  const naivePort = (naive.address() as AddressInfo).port;
-
-  // The ceiling of any Node.js HTTP server on this machine: the same bytes
-  // from memory with no routing at all.
-  const trivialBodies = new Map(
-    Object.entries(files).map(([name, content]) => [
-      `/${name}`,
-      Buffer.from(content),
-    ]),
+  // Every server runs in its own process, as it is deployed: the proxy's
+  // heap and event loop hold only the proxy, not this harness.
+  const proxyPort = await freePort();
+  const adminPort = await freePort();
+  const proxyConfig = join(root, 'novahost-proxy.yaml');
+  writeFileSync(
+    proxyConfig,
+    JSON.stringify({
+      novahost: {
+        proxy: {
+          baseDomain: 'localhost',
+          listen: { port: proxyPort, host: '127.0.0.1' },
+          admin: { port: adminPort, host: '127.0.0.1' },
+          backendUrl: backend.url,
+          token: 't',
+          // nginx runs with access_log off; so does the proxy here.
+          accessLog: false,
+        },
+        store: { type: 'local', local: { directory: store.dir } },
+      },
+    }),
   );
-  const trivial = http.createServer((req, res) => {
-    const body = trivialBodies.get(req.url ?? '') ?? Buffer.alloc(0);
-    res.writeHead(200, {
-      'Content-Type': 'text/html',
-      'Content-Length': body.length,
-    });
-    res.end(body);
-  });
-  await new Promise<void>(r => trivial.listen(0, '127.0.0.1', r));
-  const trivialPort = (trivial.address() as AddressInfo).port;
+  const children = [
+    nginx,
+    spawnNode(['packages/proxy/src/index.ts', '--config', proxyConfig]),
+  ];
+  await waitForReady(`http://127.0.0.1:${adminPort}/readyz`);
+  const naive = spawnNode([
+    'packages/proxy/bench/servers.ts',
+    'naive',
+    String(nginxPort),
+  ]);
+  const trivial = spawnNode(['packages/proxy/bench/servers.ts', 'min', root]);
+  children.push(naive, trivial);
+  const naivePort = await firstLine(naive);
+  const trivialPort = await firstLine(trivial);
+  const proxy = { port: proxyPort };
 
   console.log(
     `wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS}s per run; nginx and the proxies on one worker each`,
@@ -204,15 +244,11 @@ async function main() {
     }`,
   );
 
-  naive.close();
-  trivial.close();
   console.log(
     'node-min: a bare Node.js server answering from memory, the ceiling of any Node.js proxy here',
   );
-  naiveProxy.close();
-  await proxy.close();
+  for (const child of children) child.kill();
   await backend.stop();
-  nginx.kill();
   rmSync(root, { recursive: true, force: true });
 }
 
