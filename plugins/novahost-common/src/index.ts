@@ -9,3 +9,4 @@ export * from './artifacts';
 export * from './routes';
 export * from './annotations';
 export * from './schemas';
+export * from './responses';
