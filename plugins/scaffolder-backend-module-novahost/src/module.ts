@@ -1,0 +1,39 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createNovahostProjectAction } from './actions/createProject';
+import { createNovahostDeployAction } from './actions/deploy';
+import { createPublishLocalAction } from './actions/publishLocal';
+import { createResolvePublisherAction } from './actions/resolvePublisher';
+
+/**
+ * The Novahost scaffolder actions: `novahost:project:create`,
+ * `novahost:deploy`, `novahost:publish:local` and
+ * `novahost:publisher:resolve`.
+ *
+ * @public
+ */
+export const scaffolderModuleNovahost = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'novahost',
+  register(env) {
+    env.registerInit({
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+      },
+      async init({ scaffolder, config, discovery, auth }) {
+        scaffolder.addActions(
+          createNovahostProjectAction({ discovery, auth, config }),
+          createNovahostDeployAction({ discovery, auth, config }),
+          createPublishLocalAction({ config }),
+          createResolvePublisherAction({ config }),
+        );
+      },
+    });
+  },
+});
