@@ -16,6 +16,7 @@ import { scaffolderModuleNovahost } from './module';
 export { scaffolderModuleNovahost } from './module';
 export { createNovahostProjectAction } from './actions/createProject';
 export { createNovahostDeployAction } from './actions/deploy';
+export { createPreviewProjectAction } from './actions/previewProject';
 export { createPublishLocalAction } from './actions/publishLocal';
 export { createResolvePublisherAction } from './actions/resolvePublisher';
 export { LocalGitUrlReader } from './localGit/LocalGitUrlReader';

@@ -5,11 +5,13 @@ import {
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createNovahostProjectAction } from './actions/createProject';
 import { createNovahostDeployAction } from './actions/deploy';
+import { createPreviewProjectAction } from './actions/previewProject';
 import { createPublishLocalAction } from './actions/publishLocal';
 import { createResolvePublisherAction } from './actions/resolvePublisher';
 
 /**
  * The Novahost scaffolder actions: `novahost:project:create`,
+ * `novahost:project:preview`,
  * `novahost:deploy`, `novahost:publish:local` and
  * `novahost:publisher:resolve`.
  *
@@ -30,6 +32,7 @@ export const scaffolderModuleNovahost = createBackendModule({
         scaffolder.addActions(
           createNovahostProjectAction({ discovery, auth, config }),
           createNovahostDeployAction({ discovery, auth, config }),
+          createPreviewProjectAction({ config }),
           createPublishLocalAction({ config }),
           createResolvePublisherAction({ config }),
         );
