@@ -33,6 +33,11 @@ yarn prettier --check . >/dev/null
 mkdir -p e2e-artifacts
 results=e2e-artifacts/jest-results.json
 status=0
+
+# The chart rendered like helm (Go + sprig), every object against its
+# schema, the ArgoCD manifests, yamllint and actionlint (packages/deploy-tools).
+echo "novahost: charts:validate" >&2
+yarn charts:validate || status=1
 yarn backstage-cli repo test --json --outputFile="$results" "$@" || status=$?
 
 if [ -f "$results" ]; then
