@@ -159,9 +159,11 @@ describe('NovahostClient', () => {
         );
       }),
     );
-    await expect(
-      client.streamLogs('nope', { onLog: () => {}, onFinish: () => {} }),
-    ).rejects.toThrow(ResponseError);
+    const error = await client
+      .streamLogs('nope', { onLog: () => {}, onFinish: () => {} })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(errorMessage(error)).toBe('No such deployment');
     expect(calls).toBe(1);
   });
 });

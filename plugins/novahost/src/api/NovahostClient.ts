@@ -22,6 +22,7 @@ const projectPage = pageSchema(projectSchema);
 const deploymentPage = pageSchema(deploymentSchema);
 
 const validate = validateResponse;
+const enc = encodeURIComponent;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>(resolve => {
@@ -250,4 +251,3 @@ export class NovahostClient implements NovahostApi {
   }
 }
 
-const enc = encodeURIComponent;

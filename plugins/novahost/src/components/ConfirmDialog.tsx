@@ -35,7 +35,6 @@ export function ConfirmDialog(props: {
         <DialogContentText component="div">{props.children}</DialogContentText>
         {props.confirmText && (
           <TextField
-            autoFocus
             fullWidth
             margin="dense"
             label={`Type ${props.confirmText} to confirm`}

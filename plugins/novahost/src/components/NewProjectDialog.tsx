@@ -116,7 +116,7 @@ export function NewProjectDialog(props: {
     key: Exclude<keyof Fields, 'spa'>,
     label: string,
     helper: string,
-    extra: { required?: boolean; autoFocus?: boolean } = {},
+    extra: { required?: boolean } = {},
   ) => (
     <TextField
       fullWidth
@@ -128,7 +128,6 @@ export function NewProjectDialog(props: {
       error={Boolean(errors[key])}
       helperText={errors[key] ?? helper}
       required={extra.required}
-      autoFocus={extra.autoFocus}
       inputProps={{ 'data-testid': `field-${key}` }}
     />
   );
@@ -150,7 +149,6 @@ export function NewProjectDialog(props: {
         )}
         {field('name', 'Name', 'Shown in Backstage; the site slug comes from it', {
           required: true,
-          autoFocus: true,
         })}
         {field(
           'repoUrl',

@@ -92,6 +92,7 @@ export function ProjectSettingsCard(props: {
     <TextField
       fullWidth
       margin="dense"
+      id={`novahost-setting-${key}`}
       label={label}
       value={s[key] as string}
       onChange={e => setS({ ...s, [key]: e.target.value })}

@@ -38,14 +38,20 @@ export function ProjectsPage() {
   const [query, setQuery] = useState({ search: '', owner: '' });
   const [creating, setCreating] = useState(false);
   useDebounce(
-    () => setQuery({ search: searchInput.trim(), owner: ownerInput.trim() }),
+    () => {
+      const next = { search: searchInput.trim(), owner: ownerInput.trim() };
+      setQuery(q =>
+        q.search === next.search && q.owner === next.owner ? q : next,
+      );
+    },
     300,
     [searchInput, ownerInput],
   );
 
   const { value, loading, error, retry } = useAsyncRetry(
-    () => api.listProjects({ ...query, limit: 200 }),
-    [api, query],
+    () =>
+      api.listProjects({ search: query.search, owner: query.owner, limit: 200 }),
+    [api, query.search, query.owner],
   );
   // Keep statuses and ages fresh.
   useInterval(retry, 5000);

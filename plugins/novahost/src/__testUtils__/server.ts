@@ -1,0 +1,56 @@
+import { mockApis, registerMswTestHooks } from '@backstage/test-utils';
+import type { Deployment, Project } from '@internal/plugin-novahost-common';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { NovahostClient, novahostApiRef } from '../api';
+
+export const base = 'http://backend/api/novahost';
+
+/** msw server with the test hooks registered; call in a test file's top level. */
+export function setupNovahostServer() {
+  const server = setupServer();
+  registerMswTestHooks(server);
+  return server;
+}
+
+/** A real client against msw: what the pages render is what the API answered. */
+export function novahostApi() {
+  const client = new NovahostClient({
+    discoveryApi: mockApis.discovery({ baseUrl: 'http://backend' }),
+    fetchApi: { fetch: (input, init) => fetch(input, init) },
+    retryDelayMs: 10,
+  });
+  return [novahostApiRef, client] as const;
+}
+
+export const page = <T>(items: T[]) => ({
+  items,
+  totalCount: items.length,
+  limit: 50,
+  offset: 0,
+});
+
+export function errorBody(status: number, name: string, message: string) {
+  return HttpResponse.json(
+    { error: { name, message }, response: { statusCode: status } },
+    { status },
+  );
+}
+
+/** Handlers of one project with its deployments. */
+export function projectHandlers(
+  project: Project,
+  deployments: () => Deployment[],
+) {
+  return [
+    http.get(`${base}/projects/${project.slug}`, () =>
+      HttpResponse.json(project),
+    ),
+    http.get(`${base}/projects/${project.id}`, () =>
+      HttpResponse.json(project),
+    ),
+    http.get(`${base}/projects/:id/deployments`, () =>
+      HttpResponse.json(page(deployments())),
+    ),
+  ];
+}

@@ -1,0 +1,174 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { screen, waitFor } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { iso, makeDeployment, sseBody } from '../__testUtils__/fixtures';
+import {
+  base,
+  errorBody,
+  novahostApi,
+  setupNovahostServer,
+} from '../__testUtils__/server';
+import { rootRouteRef } from '../routes';
+import { DeploymentView, phaseDurations } from './DeploymentPage';
+import { formatLogLine } from './useDeploymentLog';
+
+// jsdom has no layout: give LogViewer's virtualized list a size.
+jest.mock('react-virtualized-auto-sizer', () => ({
+  __esModule: true,
+  default: (props: {
+    children: (size: { height: number; width: number }) => unknown;
+  }) => props.children({ height: 600, width: 800 }),
+}));
+
+const server = setupNovahostServer();
+
+const render = (id: string) =>
+  renderInTestApp(<DeploymentView deploymentId={id} />, {
+    apis: [novahostApi()],
+    mountedRoutes: { '/novahost': rootRouteRef },
+  });
+
+const line = (seq: number, text: string, stream = 'stdout') => ({
+  id: seq,
+  event: 'log',
+  data: { seq, ts: '2026-01-01T12:01:05.000Z', stream, text },
+});
+
+describe('phaseDurations', () => {
+  it('measures queued, building and uploading', () => {
+    const d = makeDeployment({
+      createdAt: iso(0),
+      startedAt: iso(5),
+      uploadingAt: iso(65),
+      finishedAt: iso(70),
+    });
+    expect(phaseDurations(d)).toEqual([5000, 60000, 5000, undefined]);
+    const queued = makeDeployment({
+      status: 'queued',
+      createdAt: iso(0),
+      startedAt: null,
+      uploadingAt: null,
+      finishedAt: null,
+    });
+    expect(phaseDurations(queued, Date.parse(iso(3)))).toEqual([
+      3000,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+});
+
+describe('formatLogLine', () => {
+  it('prefixes the time and colours stderr', () => {
+    expect(
+      formatLogLine({ seq: 1, ts: '2026-01-01T12:01:05.000Z', stream: 'stdout', text: 'hi\n' }),
+    ).toBe('12:01:05 hi');
+    expect(
+      formatLogLine({ seq: 1, ts: '2026-01-01T12:01:05.000Z', stream: 'stderr', text: 'no' }),
+    ).toBe('12:01:05 \u001b[31mno\u001b[0m');
+  });
+});
+
+describe('DeploymentView', () => {
+  it('streams the build log live, reconnecting with the cursor, to the final status', async () => {
+    const running = makeDeployment({
+      status: 'building',
+      finishedAt: null,
+      uploadingAt: null,
+    });
+    let status = 'building';
+    const afters: string[] = [];
+    server.use(
+      http.get(`${base}/deployments/${running.id}`, () =>
+        HttpResponse.json(
+          status === 'ready'
+            ? { ...running, status: 'ready', uploadingAt: iso(80), finishedAt: iso(85) }
+            : running,
+        ),
+      ),
+      http.get(`${base}/deployments/${running.id}/logs`, ({ request }) => {
+        const after = new URL(request.url).searchParams.get('after')!;
+        afters.push(after);
+        if (after === '0') {
+          // The connection drops after two lines.
+          return new HttpResponse(
+            sseBody([
+              { event: 'status', data: { status: 'building' } },
+              line(1, 'installing'),
+              line(2, 'building the site'),
+            ]),
+            { headers: { 'Content-Type': 'text/event-stream' } },
+          );
+        }
+        status = 'ready';
+        return new HttpResponse(
+          sseBody([
+            line(3, 'uploaded 3 files'),
+            { event: 'status', data: { status: 'uploading' } },
+            { event: 'finish', data: { status: 'ready', error: null } },
+          ]),
+          { headers: { 'Content-Type': 'text/event-stream' } },
+        );
+      }),
+    );
+    await render(running.id);
+    await waitFor(() =>
+      expect(screen.getByTestId('deployment-status')).toHaveTextContent('Ready'),
+    );
+    await waitFor(() =>
+      expect(screen.getByText(/uploaded 3 files/)).toBeInTheDocument(),
+    );
+    expect(screen.getByText(/installing/)).toBeInTheDocument();
+    expect(screen.getByText(/building the site/)).toBeInTheDocument();
+    expect(afters).toEqual(['0', '2']);
+    expect(await screen.findByText(/^Took/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeDisabled();
+  });
+
+  it('shows why a build failed', async () => {
+    const failed = makeDeployment({
+      status: 'failed',
+      uploadingAt: null,
+      error: 'Build command `npm run build` exited with code 2',
+    });
+    server.use(
+      http.get(`${base}/deployments/${failed.id}`, () =>
+        HttpResponse.json(failed),
+      ),
+      http.get(`${base}/deployments/${failed.id}/logs`, () =>
+        new HttpResponse(
+          sseBody([
+            line(1, 'sh: vite: not found', 'stderr'),
+            {
+              event: 'finish',
+              data: { status: 'failed', error: failed.error },
+            },
+          ]),
+          { headers: { 'Content-Type': 'text/event-stream' } },
+        ),
+      ),
+    );
+    await render(failed.id);
+    expect(
+      await screen.findByText('Build command `npm run build` exited with code 2'),
+    ).toBeInTheDocument();
+    expect(await screen.findByText(/vite: not found/)).toBeInTheDocument();
+    expect(screen.getByText('building (failed)')).toBeInTheDocument();
+  });
+
+  it('shows a missing deployment as an error', async () => {
+    server.use(
+      http.get(`${base}/deployments/nope`, () =>
+        errorBody(404, 'NotFoundError', "Deployment 'nope' not found"),
+      ),
+      http.get(`${base}/deployments/nope/logs`, () =>
+        errorBody(404, 'NotFoundError', "Deployment 'nope' not found"),
+      ),
+    );
+    await render('nope');
+    expect(
+      (await screen.findAllByText(/Deployment 'nope' not found/)).length,
+    ).toBeGreaterThan(0);
+  });
+});

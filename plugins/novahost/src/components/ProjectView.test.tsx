@@ -1,0 +1,219 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import {
+  iso,
+  makeDeployment,
+  makeProject,
+} from '../__testUtils__/fixtures';
+import {
+  base,
+  errorBody,
+  novahostApi,
+  projectHandlers,
+  setupNovahostServer,
+} from '../__testUtils__/server';
+import { rootRouteRef } from '../routes';
+import { ProjectView, promotion } from './ProjectView';
+
+const server = setupNovahostServer();
+
+const old = makeDeployment({ shortId: 'old00001', createdAt: iso(10) });
+const current = makeDeployment({
+  shortId: 'cur00002',
+  createdAt: iso(100),
+  isProduction: true,
+});
+const failed = makeDeployment({
+  shortId: 'bad00003',
+  createdAt: iso(200),
+  status: 'failed',
+  error: 'Build command `npm run build` exited with code 1',
+});
+const building = makeDeployment({
+  shortId: 'new00004',
+  createdAt: iso(300),
+  status: 'building',
+  finishedAt: null,
+});
+const project = makeProject({ productionDeploymentId: current.id });
+
+const render = (allowDelete = true) =>
+  renderInTestApp(<ProjectView projectId="my-site" allowDelete={allowDelete} />, {
+    apis: [novahostApi()],
+    mountedRoutes: { '/novahost': rootRouteRef },
+  });
+
+describe('promotion', () => {
+  it('names rollbacks and says why a deployment cannot be promoted', () => {
+    expect(promotion(old, current)).toEqual({ label: 'Rollback' });
+    expect(promotion(current, current).disabledReason).toBe(
+      'Already in production',
+    );
+    expect(promotion(failed, current)).toEqual({
+      label: 'Promote',
+      disabledReason:
+        'Only ready deployments can go to production (this one is failed)',
+    });
+    expect(promotion(old, undefined)).toEqual({ label: 'Promote' });
+  });
+});
+
+describe('ProjectView', () => {
+  it('shows production, deployments and only the allowed actions', async () => {
+    server.use(
+      ...projectHandlers(project, () => [building, failed, current, old]),
+    );
+    await render();
+    const card = await screen.findByTestId('production-card');
+    expect(within(card).getByText(project.url)).toHaveAttribute(
+      'href',
+      project.url,
+    );
+    expect(within(card).getByText(/cur00002/)).toBeInTheDocument();
+
+    expect(screen.getByText('old00001')).toHaveAttribute(
+      'href',
+      `/novahost/deployments/${old.id}`,
+    );
+    const rollbacks = screen.getAllByRole('button', { name: 'Rollback' });
+    expect(rollbacks).toHaveLength(1);
+    expect(rollbacks[0]).toBeEnabled();
+    // Disabled buttons carry their reason.
+    expect(screen.getAllByTestId('disabled-reason-Promote')).toHaveLength(3);
+    expect(
+      screen.getAllByTestId('disabled-reason-Promote').map(e => e.title),
+    ).toEqual([
+      'Only ready deployments can go to production (this one is building)',
+      'Only ready deployments can go to production (this one is failed)',
+      'Already in production',
+    ]);
+    const cancels = screen.getAllByRole('button', { name: 'Cancel' });
+    expect(cancels.filter(b => !(b as HTMLButtonElement).disabled)).toHaveLength(1);
+    // The building deployment's duration is still counting, failed one shows its chip.
+    expect(screen.getByText('Failed')).toBeInTheDocument();
+    expect(screen.getByText('Building')).toBeInTheDocument();
+  });
+
+  it('rolls back after confirmation', async () => {
+    let promoted: unknown;
+    server.use(
+      ...projectHandlers(project, () => [current, old]),
+      http.post(`${base}/projects/:id/promote`, async ({ request }) => {
+        promoted = await request.json();
+        return HttpResponse.json({ ...project, productionDeploymentId: old.id });
+      }),
+    );
+    await render();
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Rollback' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('Roll back production?')).toBeInTheDocument();
+    expect(promoted).toBeUndefined();
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Roll back' }));
+    await waitFor(() => expect(promoted).toEqual({ deploymentId: old.id }));
+  });
+
+  it('cancels a running build after confirmation', async () => {
+    let canceled = false;
+    server.use(
+      ...projectHandlers(project, () => [building, current]),
+      http.post(`${base}/deployments/${building.id}/cancel`, () => {
+        canceled = true;
+        return HttpResponse.json({ ...building, status: 'canceled' });
+      }),
+    );
+    await render();
+    const enabled = (await screen.findAllByRole('button', { name: 'Cancel' })).find(
+      b => !(b as HTMLButtonElement).disabled,
+    )!;
+    await userEvent.click(enabled);
+    await userEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Cancel deployment',
+      }),
+    );
+    await waitFor(() => expect(canceled).toBe(true));
+  });
+
+  it('deletes only after the slug is typed', async () => {
+    let deleted = false;
+    server.use(
+      ...projectHandlers(project, () => []),
+      http.delete(`${base}/projects/:id`, () => {
+        deleted = true;
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    await render();
+    await userEvent.click(
+      await screen.findByRole('button', { name: /Delete project/ }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const confirm = within(dialog).getByRole('button', { name: 'Delete project' });
+    expect(confirm).toBeDisabled();
+    await userEvent.type(within(dialog).getByRole('textbox'), 'my-site');
+    await userEvent.click(confirm);
+    await waitFor(() => expect(deleted).toBe(true));
+  });
+
+  it('deploys', async () => {
+    let deployed = false;
+    server.use(
+      ...projectHandlers(project, () => []),
+      http.post(`${base}/projects/:id/deployments`, () => {
+        deployed = true;
+        return HttpResponse.json(makeDeployment({ status: 'queued' }), {
+          status: 202,
+        });
+      }),
+    );
+    await render(false);
+    expect(
+      await screen.findByText(/No deployments yet/),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Delete project/ })).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: /^Deploy$/ }));
+    await waitFor(() => expect(deployed).toBe(true));
+  });
+
+  it('saves settings with empty commands as "detect"', async () => {
+    let patch: any;
+    server.use(
+      ...projectHandlers(project, () => []),
+      http.patch(`${base}/projects/:id`, async ({ request }) => {
+        patch = await request.json();
+        return HttpResponse.json({ ...project, ...patch });
+      }),
+    );
+    await render();
+    const build = await screen.findByLabelText('Build command');
+    await userEvent.clear(build);
+    await userEvent.type(screen.getByLabelText('Output directory'), 'public');
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() =>
+      expect(patch).toMatchObject({
+        buildCommand: null,
+        outputDirectory: 'public',
+        spa: false,
+      }),
+    );
+  });
+
+  it('shows a missing project as an error', async () => {
+    server.use(
+      http.get(`${base}/projects/my-site`, () =>
+        errorBody(404, 'NotFoundError', "Project 'my-site' not found"),
+      ),
+      http.get(`${base}/projects/my-site/deployments`, () =>
+        errorBody(404, 'NotFoundError', "Project 'my-site' not found"),
+      ),
+    );
+    await render();
+    expect(
+      (await screen.findAllByText(/Project 'my-site' not found/)).length,
+    ).toBeGreaterThan(0);
+  });
+});

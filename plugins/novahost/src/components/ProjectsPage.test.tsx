@@ -1,0 +1,177 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { makeDeployment, makeProject } from '../__testUtils__/fixtures';
+import {
+  base,
+  errorBody,
+  novahostApi,
+  page,
+  setupNovahostServer,
+} from '../__testUtils__/server';
+import { rootRouteRef } from '../routes';
+import { ProjectsPage } from './ProjectsPage';
+
+const server = setupNovahostServer();
+const render = () =>
+  renderInTestApp(<ProjectsPage />, {
+    apis: [novahostApi()],
+    mountedRoutes: { '/novahost': rootRouteRef },
+  });
+
+describe('ProjectsPage', () => {
+  it('lists projects with owner, URL, last deployment and framework', async () => {
+    const deployment = makeDeployment({ status: 'building', finishedAt: null });
+    server.use(
+      http.get(`${base}/projects`, () =>
+        HttpResponse.json(
+          page([
+            makeProject({
+              productionDeploymentId: 'x',
+              latestDeployment: deployment,
+            }),
+            makeProject({
+              id: 'p2',
+              name: 'Docs',
+              slug: 'docs',
+              owner: null,
+              buildCommand: null,
+              url: 'http://docs.localhost:8080',
+              latestDeployment: null,
+            }),
+          ]),
+        ),
+      ),
+    );
+    await render();
+    expect(await screen.findByText('group:default/web')).toBeInTheDocument();
+    expect(screen.getByText('my-site.localhost:8080')).toHaveAttribute(
+      'href',
+      'http://my-site.localhost:8080',
+    );
+    expect(screen.getByText('Building')).toBeInTheDocument();
+    expect(screen.getByText('Vite')).toBeInTheDocument();
+    expect(screen.getByText('My Site')).toHaveAttribute(
+      'href',
+      '/novahost/projects/my-site',
+    );
+    expect(screen.getByText('Not deployed yet')).toBeInTheDocument();
+    expect(screen.getByText('Other')).toBeInTheDocument();
+  });
+
+  it('searches on the server', async () => {
+    const searches: string[] = [];
+    server.use(
+      http.get(`${base}/projects`, ({ request }) => {
+        const search = new URL(request.url).searchParams.get('search') ?? '';
+        searches.push(search);
+        return HttpResponse.json(
+          page(
+            search === 'zzz'
+              ? []
+              : [makeProject(), makeProject({ id: 'b', name: 'Blog', slug: 'blog' })],
+          ),
+        );
+      }),
+    );
+    await render();
+    expect(await screen.findByText('Blog')).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('Search projects'), 'zzz');
+    expect(
+      await screen.findByText('No project matches the filter.'),
+    ).toBeInTheDocument();
+    expect(searches).toContain('zzz');
+  });
+
+  it('shows the empty state with a way to create the first project', async () => {
+    server.use(
+      http.get(`${base}/projects`, () => HttpResponse.json(page([]))),
+    );
+    await render();
+    expect(await screen.findByText('No projects yet')).toBeInTheDocument();
+  });
+
+  it('shows errors', async () => {
+    server.use(
+      http.get(`${base}/projects`, () =>
+        errorBody(500, 'Error', 'database is down'),
+      ),
+    );
+    await render();
+    expect(await screen.findByText(/database is down/)).toBeInTheDocument();
+  });
+
+  it('validates the new project form before sending, then creates it', async () => {
+    server.use(
+      http.get(`${base}/projects`, () => HttpResponse.json(page([]))),
+    );
+    let created: any;
+    server.use(
+      http.post(`${base}/projects`, async ({ request }) => {
+        created = await request.json();
+        return HttpResponse.json(
+          makeProject({ name: created.name, slug: 'new-site' }),
+          { status: 201 },
+        );
+      }),
+    );
+    await render();
+    await userEvent.click(
+      (await screen.findAllByRole('button', { name: /New project/ }))[0],
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.type(within(dialog).getByTestId('field-name'), 'New Site');
+    await userEvent.type(
+      within(dialog).getByTestId('field-repoUrl'),
+      'ftp://nope',
+    );
+    await userEvent.type(
+      within(dialog).getByTestId('field-outputDirectory'),
+      '../up',
+    );
+    await userEvent.click(within(dialog).getByText('Create'));
+    expect(
+      await within(dialog).findByText(/must be an https:\/\/ URL/),
+    ).toBeInTheDocument();
+    expect(within(dialog).getByText(/without ".." segments/)).toBeInTheDocument();
+    expect(created).toBeUndefined();
+
+    await userEvent.clear(within(dialog).getByTestId('field-repoUrl'));
+    await userEvent.type(
+      within(dialog).getByTestId('field-repoUrl'),
+      '/srv/git/new-site',
+    );
+    await userEvent.clear(within(dialog).getByTestId('field-outputDirectory'));
+    await userEvent.click(within(dialog).getByText('Create'));
+    await waitFor(() => expect(created).toBeDefined());
+    expect(created).toMatchObject({
+      name: 'New Site',
+      repoUrl: '/srv/git/new-site',
+    });
+    expect(created.outputDirectory).toBeUndefined();
+  });
+
+  it('shows the backend refusal in the form', async () => {
+    server.use(
+      http.get(`${base}/projects`, () => HttpResponse.json(page([]))),
+      http.post(`${base}/projects`, () =>
+        errorBody(409, 'ConflictError', "A project named 'x' exists"),
+      ),
+    );
+    await render();
+    await userEvent.click(
+      (await screen.findAllByRole('button', { name: /New project/ }))[0],
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.type(within(dialog).getByTestId('field-name'), 'x');
+    await userEvent.type(
+      within(dialog).getByTestId('field-repoUrl'),
+      'https://github.com/a/b',
+    );
+    await userEvent.click(within(dialog).getByText('Create'));
+    expect(
+      await within(dialog).findByText("A project named 'x' exists"),
+    ).toBeInTheDocument();
+  });
+});
