@@ -112,9 +112,11 @@ describe.each(VALUE_SETS)(
     it('limits the runner to Jobs and their pods in the build namespace', () => {
       expect(of('ClusterRole')).toEqual([]);
       expect(of('ClusterRoleBinding')).toEqual([]);
-      const roles = of('Role');
-      expect(roles).toHaveLength(1);
-      const role = roles[0];
+      const runnerRoles = of('Role').filter(r =>
+        r.metadata.name.endsWith('-build-runner'),
+      );
+      expect(runnerRoles).toHaveLength(1);
+      const role = runnerRoles[0];
       expect(role.metadata.namespace).toBe(buildNs);
       expect(buildNs).not.toBe(RELEASE_NS);
       expect(role.rules).toEqual([
@@ -125,13 +127,9 @@ describe.each(VALUE_SETS)(
         },
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       ]);
-      for (const rule of role.rules) {
-        expect(rule.verbs).not.toContain('*');
-        expect(rule.resources).not.toContain('*');
-        expect(rule.resources).not.toContain('secrets');
-        expect(rule.resourceNames).toBeUndefined();
-      }
-      const [binding] = of('RoleBinding');
+      const [binding] = of('RoleBinding').filter(
+        b => b.roleRef.name === role.metadata.name,
+      );
       expect(binding.metadata.namespace).toBe(buildNs);
       expect(binding.roleRef).toEqual({
         apiGroup: 'rbac.authorization.k8s.io',
@@ -145,6 +143,46 @@ describe.each(VALUE_SETS)(
           namespace: RELEASE_NS,
         },
       ]);
+    });
+
+    it('grants nothing else but read access for the portal views, never to secrets', () => {
+      const namespaces = new Set([RELEASE_NS, buildNs]);
+      const rules = of('Role').flatMap(r =>
+        r.rules.map((rule: any) => ({ role: r.metadata, ...rule })),
+      );
+      expect(
+        of('Role').filter(r => !namespaces.has(r.metadata.namespace!)),
+      ).toEqual([]);
+      const writes = rules.filter(
+        r =>
+          !r.role.name.endsWith('-build-runner') &&
+          r.verbs.some((v: string) => !['get', 'list', 'watch'].includes(v)),
+      );
+      expect(writes).toEqual([]);
+      const broad = rules.filter(
+        r =>
+          r.verbs.includes('*') ||
+          r.resources.includes('*') ||
+          r.apiGroups.includes('*') ||
+          r.resources.some((x: string) =>
+            [
+              'secrets',
+              'pods/exec',
+              'pods/attach',
+              'serviceaccounts/token',
+            ].includes(x),
+          ),
+      );
+      expect(broad).toEqual([]);
+      for (const b of of('RoleBinding')) {
+        expect(b.subjects).toEqual([
+          {
+            kind: 'ServiceAccount',
+            name: 'novahost-backend',
+            namespace: RELEASE_NS,
+          },
+        ]);
+      }
     });
 
     it('lets build pods reach the internet and the backend API, nothing else in the cluster', () => {
@@ -206,11 +244,11 @@ describe.each(VALUE_SETS)(
     it('takes every secret by reference, from the Secrets named in the values', () => {
       expect(of('Secret')).toEqual([]);
       const allowed = new Set(
-        ['database', 'redis', 'r2', 'auth', 'oauth'].map(
+        ['database', 'redis', 'r2', 'auth', 'oauth', 'argocd'].map(
           k => values[k].existingSecret,
         ),
       );
-      expect(allowed.size).toBe(5);
+      expect(allowed.size).toBe(6);
       const env = podSpecs().flatMap(({ spec }) =>
         spec.containers.flatMap((c: any) => c.env),
       );
