@@ -60,6 +60,11 @@ backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 // kubernetes plugin
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 
+// ArgoCD: the community backend reads applications for the entity views;
+// argocd-actions adds permission-guarded sync and refresh.
+backend.add(import('@backstage-community/plugin-argocd-backend'));
+backend.add(import('@internal/plugin-argocd-actions-backend'));
+
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));
 

@@ -1,0 +1,2 @@
+export * from './ArgoCDApi';
+export * from './ArgoCDClient';
