@@ -174,9 +174,13 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
     const job = k8s.created.find(j => j.metadata.name === jobName(d.id))!;
     expect(job.metadata.labels).toMatchObject({
       'backstage.io/kubernetes-id': 'k8s-site',
+      'novahost.dev/project': 'k8s-site',
       'novahost.dev/deployment': d.id,
       'app.kubernetes.io/managed-by': 'novahost',
+      'app.kubernetes.io/component': 'build',
     });
+    // Backstage's Kubernetes tab finds the pod by the same labels.
+    expect(job.spec.template.metadata.labels).toEqual(job.metadata.labels);
     const spec = job.spec;
     expect(spec).toMatchObject({
       backoffLimit: 0,

@@ -432,6 +432,26 @@ export async function startFakeKubernetes(options: { token: string }) {
         });
         return;
       }
+      // Lists across namespaces, as Backstage's Kubernetes plugin reads
+      // an entity's objects when it names no namespace.
+      if (
+        req.method === 'GET' &&
+        (url.pathname === '/api/v1/pods' ||
+          url.pathname === '/apis/batch/v1/jobs')
+      ) {
+        const selector = parseSelector(url.searchParams.get('labelSelector'));
+        const isPods = url.pathname === '/api/v1/pods';
+        const items = [...(isPods ? pods : jobs).values()].filter(o =>
+          selector(o.metadata.labels),
+        );
+        send(res, 200, {
+          apiVersion: isPods ? 'v1' : 'batch/v1',
+          kind: isPods ? 'PodList' : 'JobList',
+          metadata: { resourceVersion: String(resourceVersion) },
+          items,
+        });
+        return;
+      }
       send(
         res,
         404,
