@@ -125,7 +125,7 @@ seccompProfile:
     secretKeyRef:
       name: {{ .secret }}
       key: {{ .key }}
-      {{- if .optional }}
+      {{- if get . "optional" }}
       optional: true
       {{- end }}
 {{- end -}}

@@ -7,7 +7,7 @@
 // charts use: no subcharts, hooks, lookup or Files.
 //
 //	render [-f values.yaml]... [--set a.b=c]... [--name R] [--namespace N]
-//	       [--values-only] CHART_DIR
+//	       [--strict] [--values-only] CHART_DIR
 //
 // Output: the rendered manifests as one YAML stream with `# Source:`
 // comments (like helm template), or with --values-only the merged values as
@@ -205,6 +205,7 @@ func run() error {
 	namespace := flag.String("namespace", "default", "release namespace")
 	kubeVersion := flag.String("kube-version", "v1.31.0", "Capabilities.KubeVersion")
 	valuesOnly := flag.Bool("values-only", false, "print the merged values as JSON")
+	strict := flag.Bool("strict", false, "fail on a missing map key, as helm lint --strict does")
 	flag.Var(&valueFiles, "f", "values file (repeatable)")
 	flag.Var(&sets, "set", "key=value (repeatable)")
 	flag.Parse()
@@ -341,7 +342,11 @@ func run() error {
 	funcs["lookup"] = func(string, string, string, string) (map[string]interface{}, error) {
 		return map[string]interface{}{}, nil // helm template (no cluster) returns empty
 	}
-	root.Funcs(funcs).Option("missingkey=zero")
+	if *strict {
+		root.Funcs(funcs).Option("missingkey=error")
+	} else {
+		root.Funcs(funcs).Option("missingkey=zero")
+	}
 
 	names := make([]string, 0, len(files))
 	for _, f := range files {

@@ -402,6 +402,12 @@ describe('values.schema.json', () => {
       (v: any) => (v.r2.secretAccessKey = 'hunter2'),
       'must NOT have additional properties',
     ],
+    [
+      'a DNS-01 issuer without any solver',
+      (v: any) =>
+        (v.certManager.clusterIssuer.dns01.cloudflare.enabled = false),
+      'solver must NOT have fewer than 1 properties',
+    ],
     ['zero replicas', (v: any) => (v.backend.replicas = 0), 'must be >= 1'],
     [
       'a bad memory quantity',

@@ -26,6 +26,8 @@ export type RenderOptions = {
   set?: Record<string, string | number | boolean>;
   releaseName?: string;
   namespace?: string;
+  /** A missing map key is an error, as in `helm lint --strict` (default true). */
+  strict?: boolean;
 };
 
 export type Rendered = {
@@ -78,6 +80,7 @@ function renderArgs(o: RenderOptions, root: string): string[] {
     '--namespace',
     o.namespace ?? 'novahost',
   ];
+  if (o.strict ?? true) args.push('--strict');
   for (const file of o.valueFiles ?? []) args.push('-f', join(root, file));
   for (const [key, value] of Object.entries(o.set ?? {})) {
     args.push('--set', `${key}=${value}`);
