@@ -8,6 +8,7 @@ import * as policyV1 from 'kubernetes-models/policy/v1';
 import * as rbacV1 from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import type { KubeObject } from './render.ts';
+import { unknownFields } from './strictFields.ts';
 
 type Model = new (data: any) => { validate(): void };
 
@@ -79,6 +80,9 @@ export function validateObject(o: Partial<KubeObject>): ValidationProblem[] {
     } else {
       problems.push({ object, message: String(e?.message ?? e) });
     }
+  }
+  for (const message of unknownFields(o as KubeObject)) {
+    problems.push({ object, message });
   }
   return problems;
 }
