@@ -24,6 +24,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -381,7 +382,7 @@ func run() error {
 		},
 	}
 
-	var out strings.Builder
+	var docs []manifest
 	for _, n := range names {
 		base := path.Base(n)
 		if strings.HasPrefix(base, "_") || strings.EqualFold(base, "NOTES.txt") {
@@ -400,10 +401,59 @@ func run() error {
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", n, strings.TrimRight(text, "\n"))
+		docs = append(docs, splitManifests(n, text)...)
+	}
+	// helm template prints objects in install order (Namespaces first, ...).
+	sort.SliceStable(docs, func(i, j int) bool { return kindRank(docs[i].kind) < kindRank(docs[j].kind) })
+	var out strings.Builder
+	for _, d := range docs {
+		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", d.source, d.text)
 	}
 	fmt.Print(out.String())
 	return nil
+}
+
+type manifest struct{ source, kind, text string }
+
+var kindLine = regexp.MustCompile(`(?m)^kind:\s*(\S+)`)
+
+// splitManifests splits one template's output into its YAML documents.
+func splitManifests(source, text string) []manifest {
+	var out []manifest
+	for _, part := range regexp.MustCompile(`(?m)^---\s*$`).Split(text, -1) {
+		body := strings.Trim(part, "\n")
+		if strings.TrimSpace(body) == "" {
+			continue
+		}
+		kind := ""
+		if m := kindLine.FindStringSubmatch(body); m != nil {
+			kind = m[1]
+		}
+		out = append(out, manifest{source, kind, body})
+	}
+	return out
+}
+
+// installOrder is helm's releaseutil.InstallOrder.
+var installOrder = []string{
+	"PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
+	"PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret",
+	"SecretList", "ConfigMap", "StorageClass", "PersistentVolume",
+	"PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
+	"ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role",
+	"RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod",
+	"ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
+	"StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+	"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+}
+
+func kindRank(kind string) int {
+	for i, k := range installOrder {
+		if k == kind {
+			return i
+		}
+	}
+	return len(installOrder)
 }
 
 func main() {
