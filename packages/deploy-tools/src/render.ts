@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from './repo.ts';
 
@@ -18,7 +18,7 @@ export type KubeObject = {
 };
 
 export type RenderOptions = {
-  /** Chart directory, relative to the repository root. */
+  /** Chart directory, relative to the repository root (or absolute). */
   chart?: string;
   /** Values files (relative to the repository root), after values.yaml. */
   valueFiles?: string[];
@@ -81,11 +81,11 @@ function renderArgs(o: RenderOptions, root: string): string[] {
     o.namespace ?? 'novahost',
   ];
   if (o.strict ?? true) args.push('--strict');
-  for (const file of o.valueFiles ?? []) args.push('-f', join(root, file));
+  for (const file of o.valueFiles ?? []) args.push('-f', resolve(root, file));
   for (const [key, value] of Object.entries(o.set ?? {})) {
     args.push('--set', `${key}=${value}`);
   }
-  args.push(join(root, o.chart ?? 'charts/novahost'));
+  args.push(resolve(root, o.chart ?? 'charts/novahost'));
   return args;
 }
 
