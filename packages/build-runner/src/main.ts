@@ -45,9 +45,17 @@ async function main(): Promise<number> {
   const cancel = () => abort.abort();
   process.on('SIGTERM', cancel);
   process.on('SIGINT', cancel);
+  // Builds get a clean environment, except where to find the registry and
+  // which certificate authorities to trust (a machine behind a TLS-inspecting
+  // proxy cannot install packages without its CA bundle). No secrets.
   const passEnv: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_config_(registry|cache)$/i.test(key)) passEnv[key] = value;
+    if (
+      /^npm_config_(registry|cache|cafile)$/i.test(key) ||
+      /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR)$/.test(key)
+    ) {
+      passEnv[key] = value;
+    }
   }
 
   const result = await runBuild({

@@ -34,7 +34,11 @@ describe('templates in the scaffolder dry-run API', () => {
         Authorization: mockCredentials.user.header(),
         'Content-Type': 'application/json',
       },
-      body: JSON.stringify({ template: entity, values, directoryContents: files }),
+      body: JSON.stringify({
+        template: entity,
+        values,
+        directoryContents: files,
+      }),
     });
     return { status: res.status, body: (await res.json()) as any };
   };
@@ -47,7 +51,8 @@ describe('templates in the scaffolder dry-run API', () => {
       ]),
     );
 
-  const messages = (result: DryRunResult) => result.log.map(l => l.body.message);
+  const messages = (result: DryRunResult) =>
+    result.log.map(l => l.body.message);
 
   const expectCatalogInfo = (yamlText: string, name: string, owner: string) => {
     const entity = YAML.parse(yamlText);
@@ -84,7 +89,11 @@ describe('templates in the scaffolder dry-run API', () => {
       'tsconfig.json',
       'vite.config.ts',
     ]);
-    expectCatalogInfo(files['catalog-info.yaml'], 'team-dashboard', 'group:default/web');
+    expectCatalogInfo(
+      files['catalog-info.yaml'],
+      'team-dashboard',
+      'group:default/web',
+    );
     expect(YAML.parse(files['catalog-info.yaml']).metadata.description).toBe(
       'Dashboards for "the team"',
     );
@@ -95,18 +104,26 @@ describe('templates in the scaffolder dry-run API', () => {
     expect(files['index.html']).toContain('<title>team-dashboard</title>');
 
     const log = messages(body);
-    expect(log).toContainEqual(expect.stringContaining('Publishing to local (default)'));
     expect(log).toContainEqual(
-      expect.stringContaining('The site will be http://team-dashboard.localhost:8080'),
+      expect.stringContaining('Publishing to local (default)'),
+    );
+    expect(log).toContainEqual(
+      expect.stringContaining(
+        'The site will be http://team-dashboard.localhost:8080',
+      ),
     );
     expect(log).toContainEqual(
       expect.stringMatching(/Dry run: would create .*team-dashboard\.git/),
     );
     expect(log).toContainEqual(
-      expect.stringContaining("Dry run: would create or reuse Novahost project 'team-dashboard'"),
+      expect.stringContaining(
+        "Dry run: would create or reuse Novahost project 'team-dashboard'",
+      ),
     );
     expect(log).toContainEqual(
-      expect.stringContaining("Dry run: would deploy Novahost project 'team-dashboard' and wait"),
+      expect.stringContaining(
+        "Dry run: would deploy Novahost project 'team-dashboard' and wait",
+      ),
     );
     expect(body.output.links).toContainEqual({
       title: 'Live site',
@@ -136,7 +153,11 @@ describe('templates in the scaffolder dry-run API', () => {
         'catalog-info.yaml',
       ]),
     );
-    expectCatalogInfo(files['catalog-info.yaml'], 'handbook', 'group:default/platform');
+    expectCatalogInfo(
+      files['catalog-info.yaml'],
+      'handbook',
+      'group:default/platform',
+    );
     expect(JSON.parse(files['site.json'])).toMatchObject({
       title: 'handbook',
       description: 'How we work',
@@ -153,7 +174,9 @@ describe('templates in the scaffolder dry-run API', () => {
     const index = fs.readFileSync(path.join(dir, 'dist/index.html'), 'utf8');
     expect(index).toContain('<title>Home · handbook</title>');
     expect(index).toContain('<h1>handbook</h1>');
-    expect(fs.existsSync(path.join(dir, 'dist/getting-started.html'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'dist/getting-started.html'))).toBe(
+      true,
+    );
     expect(fs.existsSync(path.join(dir, 'dist/404.html'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'dist/style.css'))).toBe(true);
   });
@@ -168,16 +191,25 @@ describe('templates in the scaffolder dry-run API', () => {
     expect(status).toBe(200);
     const files = filesOf(body);
     expect(Object.keys(files)).toEqual(['catalog-info.yaml']);
-    expectCatalogInfo(files['catalog-info.yaml'], 'legacy-site', 'group:default/web');
+    expectCatalogInfo(
+      files['catalog-info.yaml'],
+      'legacy-site',
+      'group:default/web',
+    );
     expect(messages(body)).toContainEqual(
-      expect.stringMatching(/Dry run: would update .*legacy-site\.git \(main\)/),
+      expect.stringMatching(
+        /Dry run: would update .*legacy-site\.git \(main\)/,
+      ),
     );
   });
 
   it.each([
     ['react-vite-spa', { name: 'Not DNS safe!', owner: 'group:default/web' }],
     ['static-site', { name: 'x', owner: 'group:default/web', kind: 'blog' }],
-    ['import-repository', { name: 'ok', owner: 'group:default/web', localRepo: '../etc' }],
+    [
+      'import-repository',
+      { name: 'ok', owner: 'group:default/web', localRepo: '../etc' },
+    ],
   ])('%s rejects invalid parameters %j', async (name, values) => {
     const { status, body } = await dryRun(name, values);
     expect(status).toBe(400);

@@ -77,8 +77,13 @@ export class LocalBuildRunner implements BuildRunner {
       NOVAHOST_WORKDIR: path.join(workdir, 'work'),
     };
     // Let a build reuse the machine's npm cache and registry settings.
+    // Where the registry is and which CAs to trust (machines behind a
+    // TLS-inspecting proxy); the build program passes them on to installs.
     for (const key of Object.keys(process.env)) {
-      if (/^npm_config_(registry|cache)$/i.test(key)) {
+      if (
+        /^npm_config_(registry|cache|cafile)$/i.test(key) ||
+        /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR)$/.test(key)
+      ) {
         env[key] = process.env[key];
       }
     }

@@ -1,7 +1,4 @@
-import {
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -20,10 +17,14 @@ export const TEMPLATES_DIR = path.resolve(__dirname, '../../../../templates');
 /** A template of templates/ as an entity, and its files as the dry-run API takes them. */
 export function loadTemplate(name: string) {
   const dir = path.join(TEMPLATES_DIR, name);
-  const entity = YAML.parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'));
+  const entity = YAML.parse(
+    fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'),
+  );
   const files: Array<{ path: string; base64Content: string }> = [];
   const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    for (const e of fs.readdirSync(path.join(dir, rel), {
+      withFileTypes: true,
+    })) {
       const p = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(p);
       else
@@ -61,7 +62,16 @@ export async function startScaffolderBackend(options: {
         data: {
           catalog: {
             rules: [
-              { allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Template'] },
+              {
+                allow: [
+                  'Component',
+                  'System',
+                  'API',
+                  'Resource',
+                  'Location',
+                  'Template',
+                ],
+              },
             ],
             processingInterval: { seconds: 1 },
             locations: (options.catalogLocations ?? []).map(target => ({
@@ -86,5 +96,11 @@ export async function startScaffolderBackend(options: {
   });
   const address = backend.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { backend, baseUrl: `http://127.0.0.1:${port}`, storeDir, reposDir, tmp };
+  return {
+    backend,
+    baseUrl: `http://127.0.0.1:${port}`,
+    storeDir,
+    reposDir,
+    tmp,
+  };
 }

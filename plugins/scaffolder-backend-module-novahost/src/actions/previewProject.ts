@@ -40,10 +40,14 @@ export function createPreviewProjectAction(options: { config: Config }) {
       input: {
         name: z => z.string().describe('Project name'),
         slug: z =>
-          z.string().optional().describe('Explicit slug (default: the name, slugified)'),
+          z
+            .string()
+            .optional()
+            .describe('Explicit slug (default: the name, slugified)'),
       },
       output: {
-        slug: z => z.string().describe('The slug: pass it to novahost:project:create'),
+        slug: z =>
+          z.string().describe('The slug: pass it to novahost:project:create'),
         url: z => z.string().describe('The production URL'),
       },
     },
@@ -51,7 +55,9 @@ export function createPreviewProjectAction(options: { config: Config }) {
       const slug = ctx.input.slug?.trim() || slugify(ctx.input.name);
       if (!isValidSlug(slug)) {
         throw new InputError(
-          `'${ctx.input.slug ?? ctx.input.name}' gives no valid slug: use lower-case letters, digits and single dashes, at most ${MAX_SLUG_LENGTH} characters`,
+          `'${
+            ctx.input.slug ?? ctx.input.name
+          }' gives no valid slug: use lower-case letters, digits and single dashes, at most ${MAX_SLUG_LENGTH} characters`,
         );
       }
       const url = productionUrl(slug, siteUrlOptions(options.config));

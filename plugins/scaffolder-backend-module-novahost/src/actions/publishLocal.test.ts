@@ -1,4 +1,7 @@
-import { createMockDirectory, mockServices } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import fs from 'node:fs';
@@ -34,25 +37,43 @@ describe('novahost:publish:local', () => {
 
   it('creates a bare repository with one commit of the workspace', async () => {
     const ctx = context(
-      { repoName: 'my-site', gitAuthorName: 'Ada', gitAuthorEmail: 'ada@example.com' },
-      { 'package.json': '{"name":"my-site"}', 'src/main.tsx': 'x', 'catalog-info.yaml': 'kind: Component' },
+      {
+        repoName: 'my-site',
+        gitAuthorName: 'Ada',
+        gitAuthorEmail: 'ada@example.com',
+      },
+      {
+        'package.json': '{"name":"my-site"}',
+        'src/main.tsx': 'x',
+        'catalog-info.yaml': 'kind: Component',
+      },
     );
     await createPublishLocalAction({ config: config() }).handler(ctx as any);
     const bare = path.join(reposDir(), 'my-site.git');
-    expect(gitSync(bare, '--git-dir', bare, 'rev-parse', '--is-bare-repository')).toBe('true');
+    expect(
+      gitSync(bare, '--git-dir', bare, 'rev-parse', '--is-bare-repository'),
+    ).toBe('true');
     expect(show(bare, 'src/main.tsx')).toBe('x');
-    expect(gitSync(bare, '--git-dir', bare, 'log', '--format=%an <%ae> %s', 'main')).toBe(
-      'Ada <ada@example.com> Initial commit',
-    );
+    expect(
+      gitSync(bare, '--git-dir', bare, 'log', '--format=%an <%ae> %s', 'main'),
+    ).toBe('Ada <ada@example.com> Initial commit');
     const sha = gitSync(bare, '--git-dir', bare, 'rev-parse', 'main');
     expect(ctx.output).toHaveBeenCalledWith('remoteUrl', bare);
-    expect(ctx.output).toHaveBeenCalledWith('repoContentsUrl', `file://${bare}`);
-    expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', `file://${bare}/catalog-info.yaml`);
+    expect(ctx.output).toHaveBeenCalledWith(
+      'repoContentsUrl',
+      `file://${bare}`,
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'catalogInfoUrl',
+      `file://${bare}/catalog-info.yaml`,
+    );
     expect(ctx.output).toHaveBeenCalledWith('commitHash', sha);
     // The build runner clones it by path.
     const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-clone-'));
     gitSync(clone, 'clone', '-q', bare, 'c');
-    expect(fs.readFileSync(path.join(clone, 'c/package.json'), 'utf8')).toBe('{"name":"my-site"}');
+    expect(fs.readFileSync(path.join(clone, 'c/package.json'), 'utf8')).toBe(
+      '{"name":"my-site"}',
+    );
   });
 
   it('refuses to overwrite an existing repository', async () => {
@@ -65,16 +86,30 @@ describe('novahost:publish:local', () => {
 
   it('commits onto an existing repository in update mode, once', async () => {
     const action = createPublishLocalAction({ config: config() });
-    await action.handler(context({ repoName: 'existing' }, { 'index.html': '<h1>hi</h1>' }) as any);
+    await action.handler(
+      context({ repoName: 'existing' }, { 'index.html': '<h1>hi</h1>' }) as any,
+    );
     const bare = path.join(reposDir(), 'existing.git');
-    const update = { repoName: 'existing', mode: 'update', gitCommitMessage: 'Add catalog-info.yaml' };
-    await action.handler(context(update, { 'catalog-info.yaml': 'kind: Component' }) as any);
+    const update = {
+      repoName: 'existing',
+      mode: 'update',
+      gitCommitMessage: 'Add catalog-info.yaml',
+    };
+    await action.handler(
+      context(update, { 'catalog-info.yaml': 'kind: Component' }) as any,
+    );
     expect(show(bare, 'index.html')).toBe('<h1>hi</h1>');
     expect(show(bare, 'catalog-info.yaml')).toBe('kind: Component');
-    expect(gitSync(bare, '--git-dir', bare, 'rev-list', '--count', 'main')).toBe('2');
+    expect(
+      gitSync(bare, '--git-dir', bare, 'rev-list', '--count', 'main'),
+    ).toBe('2');
     // The same files again: nothing to commit.
-    await action.handler(context(update, { 'catalog-info.yaml': 'kind: Component' }) as any);
-    expect(gitSync(bare, '--git-dir', bare, 'rev-list', '--count', 'main')).toBe('2');
+    await action.handler(
+      context(update, { 'catalog-info.yaml': 'kind: Component' }) as any,
+    );
+    expect(
+      gitSync(bare, '--git-dir', bare, 'rev-list', '--count', 'main'),
+    ).toBe('2');
   });
 
   it('fails to update a repository that does not exist', async () => {
@@ -119,7 +154,10 @@ describe('novahost:publish:local', () => {
     const ctx = { ...context({ repoName: 'dry' }, { a: '1' }), isDryRun: true };
     await createPublishLocalAction({ config: config() }).handler(ctx as any);
     expect(fs.existsSync(reposDir())).toBe(false);
-    expect(ctx.output).toHaveBeenCalledWith('remoteUrl', path.join(reposDir(), 'dry.git'));
+    expect(ctx.output).toHaveBeenCalledWith(
+      'remoteUrl',
+      path.join(reposDir(), 'dry.git'),
+    );
   });
 });
 
@@ -129,17 +167,29 @@ describe('novahost:publisher:resolve', () => {
       input: requested ? { requested } : {},
       logger: mockServices.logger.mock(),
     });
-    await createResolvePublisherAction({ config: new ConfigReader(data) }).handler(ctx as any);
+    await createResolvePublisherAction({
+      config: new ConfigReader(data),
+    }).handler(ctx as any);
     return (ctx.output as jest.Mock).mock.calls[0][1];
   };
-  const local = { novahost: { scaffolder: { localPublisher: { directory: '/tmp/r' } } } };
+  const local = {
+    novahost: { scaffolder: { localPublisher: { directory: '/tmp/r' } } },
+  };
 
   it('uses the form, then the configuration, then what is available', async () => {
     expect(await run(local)).toBe('local');
     expect(await run({})).toBe('github');
-    expect(await run({ novahost: { runner: { type: 'kubernetes' }, ...local.novahost } })).toBe('github');
     expect(
-      await run({ novahost: { scaffolder: { ...local.novahost.scaffolder, publisher: 'github' } } }),
+      await run({
+        novahost: { runner: { type: 'kubernetes' }, ...local.novahost },
+      }),
+    ).toBe('github');
+    expect(
+      await run({
+        novahost: {
+          scaffolder: { ...local.novahost.scaffolder, publisher: 'github' },
+        },
+      }),
     ).toBe('github');
     expect(await run({}, 'local')).toBe('local');
     expect(await run(local, 'github')).toBe('github');

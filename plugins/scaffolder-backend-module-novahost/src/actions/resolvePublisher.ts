@@ -55,7 +55,9 @@ export function createResolvePublisherAction(options: { config: Config }) {
       const requested = ctx.input.requested ?? 'auto';
       const configured = options.config.getOptionalString(PUBLISHER_KEY);
       if (configured && configured !== 'local' && configured !== 'github') {
-        throw new Error(`${PUBLISHER_KEY} must be local or github, not '${configured}'`);
+        throw new Error(
+          `${PUBLISHER_KEY} must be local or github, not '${configured}'`,
+        );
       }
       const publisher =
         requested !== 'auto'

@@ -1,4 +1,7 @@
-import { createMockDirectory, mockServices } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { NotFoundError, NotModifiedError } from '@backstage/errors';
 import fs from 'node:fs';
@@ -36,7 +39,9 @@ describe('LocalGitUrlReader', () => {
       config: mockServices.rootConfig({
         data: {
           novahost: {
-            scaffolder: { localPublisher: { directory: mockDir.resolve('repos') } },
+            scaffolder: {
+              localPublisher: { directory: mockDir.resolve('repos') },
+            },
           },
         },
       }),
@@ -56,10 +61,12 @@ describe('LocalGitUrlReader', () => {
   });
 
   it('answers not found for missing files and repositories', async () => {
-    await expect(reader.readUrl(url('repos/site.git/nope.yaml'))).rejects.toThrow(NotFoundError);
-    await expect(reader.readUrl(url('repos/other.git/catalog-info.yaml'))).rejects.toThrow(
-      NotFoundError,
-    );
+    await expect(
+      reader.readUrl(url('repos/site.git/nope.yaml')),
+    ).rejects.toThrow(NotFoundError);
+    await expect(
+      reader.readUrl(url('repos/other.git/catalog-info.yaml')),
+    ).rejects.toThrow(NotFoundError);
   });
 
   it('reads nothing outside its directory', async () => {
@@ -74,10 +81,15 @@ describe('LocalGitUrlReader', () => {
   it('reads a tree and searches with globs', async () => {
     const tree = await reader.readTree(url('repos/site.git/docs'));
     const files = await tree.files();
-    expect(files.map(f => f.path).sort()).toEqual(['api/catalog-info.yaml', 'index.md']);
+    expect(files.map(f => f.path).sort()).toEqual([
+      'api/catalog-info.yaml',
+      'index.md',
+    ]);
     expect(tree.etag).toBe(sha);
 
-    const found = await reader.search(url('repos/site.git/**/catalog-info.yaml'));
+    const found = await reader.search(
+      url('repos/site.git/**/catalog-info.yaml'),
+    );
     expect(found.files.map(f => f.url).sort()).toEqual([
       url('repos/site.git/catalog-info.yaml'),
       url('repos/site.git/docs/api/catalog-info.yaml'),
