@@ -10,8 +10,9 @@ export function App() {
         Clicked {count} times
       </button>
       <p className="hint">
-        Edit <code>src/App.tsx</code> and push: Novahost builds and deploys every
-        commit on <code>main</code>.
+        Edit <code>src/App.tsx</code>, push to <code>main</code> and deploy
+        from Novahost: it runs <code>npm run build</code> and serves{' '}
+        <code>dist/</code>.
       </p>
     </main>
   );
