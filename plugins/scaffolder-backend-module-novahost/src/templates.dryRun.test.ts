@@ -204,6 +204,33 @@ describe('templates in the scaffolder dry-run API', () => {
   });
 
   it.each([
+    ['react-vite-spa', { name: 'bare-app', owner: 'user:default/ada' }],
+    ['static-site', { name: 'bare-site', owner: 'user:default/ada' }],
+    [
+      'import-repository',
+      {
+        name: 'bare-import',
+        owner: 'user:default/ada',
+        localRepo: 'bare-import',
+      },
+    ],
+  ])(
+    '%s works with only the required values (API callers get no form defaults)',
+    async (name, values) => {
+      const { status, body } = await dryRun(name, values);
+      expect(status).toBe(200);
+      const entity = YAML.parse(filesOf(body)['catalog-info.yaml']);
+      expect(typeof entity.metadata.description).toBe('string');
+      expect(entity.metadata.description.length).toBeGreaterThan(0);
+      expectCatalogInfo(
+        filesOf(body)['catalog-info.yaml'],
+        values.name,
+        'user:default/ada',
+      );
+    },
+  );
+
+  it.each([
     ['react-vite-spa', { name: 'Not DNS safe!', owner: 'group:default/web' }],
     ['static-site', { name: 'x', owner: 'group:default/web', kind: 'blog' }],
     [
