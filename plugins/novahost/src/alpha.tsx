@@ -32,8 +32,7 @@ export const novahostPage = PageBlueprint.make({
     title: 'Novahost',
     icon: <CloudUploadIcon fontSize="inherit" />,
     routeRef: rootRouteRef,
-    loader: () =>
-      import('./components/Router').then(m => <m.NovahostRouter />),
+    loader: () => import('./components/Router').then(m => <m.NovahostRouter />),
   },
 });
 

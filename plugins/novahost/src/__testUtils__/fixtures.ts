@@ -27,7 +27,9 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
 }
 
 let n = 0;
-export function makeDeployment(overrides: Partial<Deployment> = {}): Deployment {
+export function makeDeployment(
+  overrides: Partial<Deployment> = {},
+): Deployment {
   n += 1;
   const shortId = `d${String(n).padStart(7, '0')}`;
   return {
@@ -58,7 +60,9 @@ export function sseBody(
   return events
     .map(
       e =>
-        `${e.id !== undefined ? `id: ${e.id}\n` : ''}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`,
+        `${e.id !== undefined ? `id: ${e.id}\n` : ''}event: ${
+          e.event
+        }\ndata: ${JSON.stringify(e.data)}\n\n`,
     )
     .join('');
 }

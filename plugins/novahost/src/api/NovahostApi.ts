@@ -11,7 +11,7 @@ import type {
 
 /** Handlers of a deployment's live log stream. @public */
 export interface LogStreamHandlers {
-  onStatus?(status: DeploymentStatus): void;
+  onStatus?(status: DeploymentStatus, commitSha: string | null): void;
   onLog(line: LogLine): void;
   onFinish(status: DeploymentStatus, error: string | null): void;
   /** Called when the connection dropped and a reconnect is scheduled. */

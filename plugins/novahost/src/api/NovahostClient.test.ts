@@ -114,13 +114,26 @@ describe('NovahostClient', () => {
         const line = (seq: number) => ({
           id: seq,
           event: 'log',
-          data: { seq, ts: '2026-01-01T12:00:00.000Z', stream: 'stdout', text: `line ${seq}` },
+          data: {
+            seq,
+            ts: '2026-01-01T12:00:00.000Z',
+            stream: 'stdout',
+            text: `line ${seq}`,
+          },
         });
         // First connection drops after two lines (no finish).
         const body =
           after === '0'
-            ? sseBody([{ event: 'status', data: { status: 'building' } }, line(1), line(2)])
-            : sseBody([line(2), line(3), { event: 'finish', data: { status: 'ready', error: null } }]);
+            ? sseBody([
+                { event: 'status', data: { status: 'building' } },
+                line(1),
+                line(2),
+              ])
+            : sseBody([
+                line(2),
+                line(3),
+                { event: 'finish', data: { status: 'ready', error: null } },
+              ]);
         return new HttpResponse(body, {
           headers: { 'Content-Type': 'text/event-stream' },
         });

@@ -58,7 +58,12 @@ export class NovahostClient implements NovahostApi {
   }
 
   async listProjects(
-    query: { search?: string; owner?: string; limit?: number; offset?: number } = {},
+    query: {
+      search?: string;
+      owner?: string;
+      limit?: number;
+      offset?: number;
+    } = {},
   ): Promise<Page<Project>> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
@@ -197,9 +202,12 @@ export class NovahostClient implements NovahostApi {
               after = line.seq;
               options.onLog(line);
             } else if (event.event === 'status') {
-              options.onStatus?.(
-                validate(logStatusEventSchema, data, 'status event').status,
+              const update = validate(
+                logStatusEventSchema,
+                data,
+                'status event',
               );
+              options.onStatus?.(update.status, update.commitSha ?? null);
             } else if (event.event === 'finish') {
               const finish = validate(logFinishEventSchema, data, 'finish');
               options.onFinish(finish.status, finish.error ?? null);
@@ -250,4 +258,3 @@ export class NovahostClient implements NovahostApi {
     return res.json();
   }
 }
-

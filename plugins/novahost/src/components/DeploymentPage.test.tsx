@@ -62,11 +62,21 @@ describe('phaseDurations', () => {
 describe('formatLogLine', () => {
   it('prefixes the time and colours stderr', () => {
     expect(
-      formatLogLine({ seq: 1, ts: '2026-01-01T12:01:05.000Z', stream: 'stdout', text: 'hi\n' }),
+      formatLogLine({
+        seq: 1,
+        ts: '2026-01-01T12:01:05.000Z',
+        stream: 'stdout',
+        text: 'hi\n',
+      }),
     ).toBe('12:01:05 hi');
     expect(
-      formatLogLine({ seq: 1, ts: '2026-01-01T12:01:05.000Z', stream: 'stderr', text: 'no' }),
-    ).toBe('12:01:05 \u001b[31mno\u001b[0m');
+      formatLogLine({
+        seq: 1,
+        ts: '2026-01-01T12:01:05.000Z',
+        stream: 'stderr',
+        text: 'no',
+      }),
+    ).toBe('12:01:05 \u001b[31mno\u001b[39m');
   });
 });
 
@@ -83,7 +93,12 @@ describe('DeploymentView', () => {
       http.get(`${base}/deployments/${running.id}`, () =>
         HttpResponse.json(
           status === 'ready'
-            ? { ...running, status: 'ready', uploadingAt: iso(80), finishedAt: iso(85) }
+            ? {
+                ...running,
+                status: 'ready',
+                uploadingAt: iso(80),
+                finishedAt: iso(85),
+              }
             : running,
         ),
       ),
@@ -114,7 +129,9 @@ describe('DeploymentView', () => {
     );
     await render(running.id);
     await waitFor(() =>
-      expect(screen.getByTestId('deployment-status')).toHaveTextContent('Ready'),
+      expect(screen.getByTestId('deployment-status')).toHaveTextContent(
+        'Ready',
+      ),
     );
     await waitFor(() =>
       expect(screen.getByText(/uploaded 3 files/)).toBeInTheDocument(),
@@ -136,22 +153,26 @@ describe('DeploymentView', () => {
       http.get(`${base}/deployments/${failed.id}`, () =>
         HttpResponse.json(failed),
       ),
-      http.get(`${base}/deployments/${failed.id}/logs`, () =>
-        new HttpResponse(
-          sseBody([
-            line(1, 'sh: vite: not found', 'stderr'),
-            {
-              event: 'finish',
-              data: { status: 'failed', error: failed.error },
-            },
-          ]),
-          { headers: { 'Content-Type': 'text/event-stream' } },
-        ),
+      http.get(
+        `${base}/deployments/${failed.id}/logs`,
+        () =>
+          new HttpResponse(
+            sseBody([
+              line(1, 'sh: vite: not found', 'stderr'),
+              {
+                event: 'finish',
+                data: { status: 'failed', error: failed.error },
+              },
+            ]),
+            { headers: { 'Content-Type': 'text/event-stream' } },
+          ),
       ),
     );
     await render(failed.id);
     expect(
-      await screen.findByText('Build command `npm run build` exited with code 2'),
+      await screen.findByText(
+        'Build command `npm run build` exited with code 2',
+      ),
     ).toBeInTheDocument();
     expect(await screen.findByText(/vite: not found/)).toBeInTheDocument();
     expect(screen.getByText('building (failed)')).toBeInTheDocument();

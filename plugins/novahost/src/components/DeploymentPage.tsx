@@ -127,7 +127,9 @@ export function DeploymentView(props: { deploymentId: string }) {
         <Box display="flex" alignItems="center" style={{ gap: 12 }}>
           <Typography variant="h5">Deployment {d.shortId}</Typography>
           <StatusChip status={status} size="medium" />
-          {d.isProduction && <Typography color="primary">Production</Typography>}
+          {d.isProduction && (
+            <Typography color="primary">Production</Typography>
+          )}
           <Box flexGrow={1} />
           {projectLink && (
             <Link to={projectLink({ projectId: d.projectId })}>
@@ -155,7 +157,7 @@ export function DeploymentView(props: { deploymentId: string }) {
             </Typography>
             <Typography variant="body2">
               Ref <code>{d.ref}</code> · commit{' '}
-              <code>{shortSha(d.commitSha)}</code>
+              <code>{shortSha(d.commitSha ?? log.commitSha ?? null)}</code>
             </Typography>
             <Typography variant="body2">by {d.createdBy ?? '—'}</Typography>
             {status === 'ready' && (
@@ -205,7 +207,8 @@ export function DeploymentView(props: { deploymentId: string }) {
           )}
           {log.reconnecting && (
             <Typography variant="body2" color="textSecondary" role="status">
-              Connection lost, reconnecting (attempt {log.reconnecting.attempt})…
+              Connection lost, reconnecting (attempt {log.reconnecting.attempt}
+              )…
             </Typography>
           )}
           {running && !log.reconnecting && (

@@ -35,8 +35,12 @@ const render = (e: Entity, element: JSX.Element) =>
 
 describe('isNovahostAvailable', () => {
   it('needs a non-empty novahost.dev/project annotation', () => {
-    expect(isNovahostAvailable(entity({ 'novahost.dev/project': 'my-site' }))).toBe(true);
-    expect(isNovahostAvailable(entity({ 'novahost.dev/project': ' ' }))).toBe(false);
+    expect(
+      isNovahostAvailable(entity({ 'novahost.dev/project': 'my-site' })),
+    ).toBe(true);
+    expect(isNovahostAvailable(entity({ 'novahost.dev/project': ' ' }))).toBe(
+      false,
+    );
     expect(isNovahostAvailable(entity())).toBe(false);
   });
 });
@@ -45,16 +49,17 @@ describe('EntityNovahostDeploymentsCard', () => {
   it('shows production and the latest deployments of the annotated project', async () => {
     const d = makeDeployment({ shortId: 'abc12345', isProduction: true });
     server.use(
-      ...projectHandlers(
-        makeProject({ productionDeploymentId: d.id }),
-        () => [d],
-      ),
+      ...projectHandlers(makeProject({ productionDeploymentId: d.id }), () => [
+        d,
+      ]),
     );
     await render(
       entity({ 'novahost.dev/project': 'my-site' }),
       <EntityNovahostDeploymentsCard />,
     );
-    expect(await screen.findByText('http://my-site.localhost:8080')).toBeInTheDocument();
+    expect(
+      await screen.findByText('http://my-site.localhost:8080'),
+    ).toBeInTheDocument();
     expect(screen.getByText('abc12345')).toHaveAttribute(
       'href',
       `/novahost/deployments/${d.id}`,

@@ -147,9 +147,14 @@ export function NewProjectDialog(props: {
             {submitError}
           </Alert>
         )}
-        {field('name', 'Name', 'Shown in Backstage; the site slug comes from it', {
-          required: true,
-        })}
+        {field(
+          'name',
+          'Name',
+          'Shown in Backstage; the site slug comes from it',
+          {
+            required: true,
+          },
+        )}
         {field(
           'repoUrl',
           'Git repository',
@@ -157,11 +162,31 @@ export function NewProjectDialog(props: {
           { required: true },
         )}
         {field('branch', 'Production branch', 'Default: main')}
-        {field('rootDirectory', 'Root directory', 'Default: the repository root')}
-        {field('installCommand', 'Install command', 'Default: detected from the lock file (npm ci, pnpm install, …)')}
-        {field('buildCommand', 'Build command', 'Default: the package.json build script')}
-        {field('outputDirectory', 'Output directory', 'Default: the first of dist, build, out, public, _site')}
-        {field('owner', 'Owner', 'A catalog entity ref, e.g. group:default/web')}
+        {field(
+          'rootDirectory',
+          'Root directory',
+          'Default: the repository root',
+        )}
+        {field(
+          'installCommand',
+          'Install command',
+          'Default: detected from the lock file (npm ci, pnpm install, …)',
+        )}
+        {field(
+          'buildCommand',
+          'Build command',
+          'Default: the package.json build script',
+        )}
+        {field(
+          'outputDirectory',
+          'Output directory',
+          'Default: the first of dist, build, out, public, _site',
+        )}
+        {field(
+          'owner',
+          'Owner',
+          'A catalog entity ref, e.g. group:default/web',
+        )}
         <FormControlLabel
           control={
             <Switch checked={fields.spa} onChange={set('spa')} name="spa" />

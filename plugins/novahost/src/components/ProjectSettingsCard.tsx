@@ -103,10 +103,26 @@ export function ProjectSettingsCard(props: {
 
   return (
     <InfoCard title="Settings">
-      {text('buildCommand', 'Build command', 'Empty: the package.json build script')}
-      {text('installCommand', 'Install command', 'Empty: detected from the lock file')}
-      {text('outputDirectory', 'Output directory', 'Empty: dist, build, out, public or _site')}
-      {text('rootDirectory', 'Root directory', 'Relative to the repository; empty for its root')}
+      {text(
+        'buildCommand',
+        'Build command',
+        'Empty: the package.json build script',
+      )}
+      {text(
+        'installCommand',
+        'Install command',
+        'Empty: detected from the lock file',
+      )}
+      {text(
+        'outputDirectory',
+        'Output directory',
+        'Empty: dist, build, out, public or _site',
+      )}
+      {text(
+        'rootDirectory',
+        'Root directory',
+        'Relative to the repository; empty for its root',
+      )}
       <Box display="flex" flexWrap="wrap">
         <FormControlLabel
           control={

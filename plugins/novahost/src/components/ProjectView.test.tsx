@@ -2,11 +2,7 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import {
-  iso,
-  makeDeployment,
-  makeProject,
-} from '../__testUtils__/fixtures';
+import { iso, makeDeployment, makeProject } from '../__testUtils__/fixtures';
 import {
   base,
   errorBody,
@@ -40,10 +36,13 @@ const building = makeDeployment({
 const project = makeProject({ productionDeploymentId: current.id });
 
 const render = (allowDelete = true) =>
-  renderInTestApp(<ProjectView projectId="my-site" allowDelete={allowDelete} />, {
-    apis: [novahostApi()],
-    mountedRoutes: { '/novahost': rootRouteRef },
-  });
+  renderInTestApp(
+    <ProjectView projectId="my-site" allowDelete={allowDelete} />,
+    {
+      apis: [novahostApi()],
+      mountedRoutes: { '/novahost': rootRouteRef },
+    },
+  );
 
 describe('promotion', () => {
   it('names rollbacks and says why a deployment cannot be promoted', () => {
@@ -90,7 +89,9 @@ describe('ProjectView', () => {
       'Already in production',
     ]);
     const cancels = screen.getAllByRole('button', { name: 'Cancel' });
-    expect(cancels.filter(b => !(b as HTMLButtonElement).disabled)).toHaveLength(1);
+    expect(
+      cancels.filter(b => !(b as HTMLButtonElement).disabled),
+    ).toHaveLength(1);
     // The building deployment's duration is still counting, failed one shows its chip.
     expect(screen.getByText('Failed')).toBeInTheDocument();
     expect(screen.getByText('Building')).toBeInTheDocument();
@@ -102,7 +103,10 @@ describe('ProjectView', () => {
       ...projectHandlers(project, () => [current, old]),
       http.post(`${base}/projects/:id/promote`, async ({ request }) => {
         promoted = await request.json();
-        return HttpResponse.json({ ...project, productionDeploymentId: old.id });
+        return HttpResponse.json({
+          ...project,
+          productionDeploymentId: old.id,
+        });
       }),
     );
     await render();
@@ -110,9 +114,13 @@ describe('ProjectView', () => {
       await screen.findByRole('button', { name: 'Rollback' }),
     );
     const dialog = await screen.findByRole('dialog');
-    expect(within(dialog).getByText('Roll back production?')).toBeInTheDocument();
+    expect(
+      within(dialog).getByText('Roll back production?'),
+    ).toBeInTheDocument();
     expect(promoted).toBeUndefined();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Roll back' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Roll back' }),
+    );
     await waitFor(() => expect(promoted).toEqual({ deploymentId: old.id }));
   });
 
@@ -126,9 +134,9 @@ describe('ProjectView', () => {
       }),
     );
     await render();
-    const enabled = (await screen.findAllByRole('button', { name: 'Cancel' })).find(
-      b => !(b as HTMLButtonElement).disabled,
-    )!;
+    const enabled = (
+      await screen.findAllByRole('button', { name: 'Cancel' })
+    ).find(b => !(b as HTMLButtonElement).disabled)!;
     await userEvent.click(enabled);
     await userEvent.click(
       within(await screen.findByRole('dialog')).getByRole('button', {
@@ -152,7 +160,9 @@ describe('ProjectView', () => {
       await screen.findByRole('button', { name: /Delete project/ }),
     );
     const dialog = await screen.findByRole('dialog');
-    const confirm = within(dialog).getByRole('button', { name: 'Delete project' });
+    const confirm = within(dialog).getByRole('button', {
+      name: 'Delete project',
+    });
     expect(confirm).toBeDisabled();
     await userEvent.type(within(dialog).getByRole('textbox'), 'my-site');
     await userEvent.click(confirm);
@@ -171,9 +181,7 @@ describe('ProjectView', () => {
       }),
     );
     await render(false);
-    expect(
-      await screen.findByText(/No deployments yet/),
-    ).toBeInTheDocument();
+    expect(await screen.findByText(/No deployments yet/)).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /Delete project/ })).toBeNull();
     await userEvent.click(screen.getByRole('button', { name: /^Deploy$/ }));
     await waitFor(() => expect(deployed).toBe(true));
@@ -192,7 +200,9 @@ describe('ProjectView', () => {
     const build = await screen.findByLabelText('Build command');
     await userEvent.clear(build);
     await userEvent.type(screen.getByLabelText('Output directory'), 'public');
-    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Save settings' }),
+    );
     await waitFor(() =>
       expect(patch).toMatchObject({
         buildCommand: null,

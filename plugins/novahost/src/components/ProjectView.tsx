@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   InfoCard,
   Link,
@@ -31,7 +31,9 @@ import {
   deploymentDuration,
   formatAge,
   formatDuration,
+  refName,
   shortSha,
+  urlHost,
 } from './format';
 import { ProjectSettingsCard } from './ProjectSettingsCard';
 import { StatusChip } from './StatusChip';
@@ -51,6 +53,7 @@ function ActionButton(props: {
       disabled={Boolean(props.disabledReason)}
       onClick={props.onClick}
       aria-label={props.label}
+      style={{ whiteSpace: 'nowrap' }}
     >
       {props.label}
     </Button>
@@ -125,18 +128,124 @@ export function ProjectView(props: {
   // Live status: poll fast while a build runs, slowly otherwise.
   useInterval(refresh, active ? 1500 : 10_000);
 
+  const productionId = project.value?.productionDeploymentId;
+  const production = items.find(d => d.id === productionId);
+  // Stable columns: the table keeps its rows (and a pressed button) between polls.
+  const columns = useMemo<TableColumn<Deployment>[]>(
+    () => [
+      {
+        title: 'Status',
+        render: d => (
+          <Box
+            display="flex"
+            flexDirection="column"
+            alignItems="flex-start"
+            style={{ gap: 4 }}
+          >
+            <StatusChip status={d.status} />
+            {d.isProduction && (
+              <Typography variant="caption" color="primary" noWrap>
+                Production
+              </Typography>
+            )}
+          </Box>
+        ),
+      },
+      {
+        title: 'Deployment',
+        render: d =>
+          deploymentLink ? (
+            <Link to={deploymentLink({ deploymentId: d.id })}>{d.shortId}</Link>
+          ) : (
+            d.shortId
+          ),
+      },
+      {
+        title: 'Commit',
+        render: d => (
+          <code title={d.commitSha ?? ''}>{shortSha(d.commitSha)}</code>
+        ),
+      },
+      { title: 'Ref', field: 'ref' },
+      {
+        title: 'Created',
+        render: d => (
+          <span title={d.createdBy ?? ''} style={{ whiteSpace: 'nowrap' }}>
+            {formatAge(d.createdAt)} by {refName(d.createdBy)}
+          </span>
+        ),
+      },
+      {
+        title: 'Duration',
+        render: d => formatDuration(deploymentDuration(d)),
+      },
+      {
+        title: 'URL',
+        render: d =>
+          d.status === 'ready' ? (
+            <Link
+              to={d.url}
+              target="_blank"
+              rel="noopener"
+              title={d.url}
+              style={{ whiteSpace: 'nowrap' }}
+            >
+              {urlHost(d.url)}
+            </Link>
+          ) : (
+            '—'
+          ),
+      },
+      {
+        title: 'Actions',
+        render: d => {
+          const promo = promotion(d, production);
+          return (
+            <Box display="flex" flexWrap="nowrap" style={{ gap: 6 }}>
+              <ActionButton
+                label={promo.label}
+                disabledReason={promo.disabledReason}
+                onClick={() =>
+                  setPending({
+                    kind: 'promote',
+                    deployment: d,
+                    rollback: promo.label === 'Rollback',
+                  })
+                }
+              />
+              <ActionButton
+                label="Cancel"
+                danger
+                disabledReason={
+                  isTerminalStatus(d.status)
+                    ? `Already finished (${d.status})`
+                    : undefined
+                }
+                onClick={() => setPending({ kind: 'cancel', deployment: d })}
+              />
+            </Box>
+          );
+        },
+      },
+    ],
+    [production, deploymentLink],
+  );
+
   if (project.error) return <ResponseErrorPanel error={project.error} />;
   if (deployments.error) {
     return <ResponseErrorPanel error={deployments.error} />;
   }
   if (!project.value || !deployments.value) return <Progress />;
   const p: Project = project.value;
-  const production = items.find(d => d.id === p.productionDeploymentId);
 
   const run = async (what: string, fn: () => Promise<unknown>) => {
     try {
       await fn();
-      alertApi.post({ message: what, severity: 'success', display: 'transient' });
+      alertApi.post({
+        message: what,
+        severity: 'success',
+        display: 'transient',
+      });
     } catch (e) {
       alertApi.post({ message: errorMessage(e), severity: 'error' });
     } finally {
@@ -157,84 +266,6 @@ export function ProjectView(props: {
       setDeploying(false);
     }
   };
-
-  const columns: TableColumn<Deployment>[] = [
-    {
-      title: 'Status',
-      render: d => (
-        <Box display="flex" alignItems="center" style={{ gap: 6 }}>
-          <StatusChip status={d.status} />
-          {d.isProduction && (
-            <Typography variant="caption" color="primary">
-              Production
-            </Typography>
-          )}
-        </Box>
-      ),
-    },
-    {
-      title: 'Deployment',
-      render: d =>
-        deploymentLink ? (
-          <Link to={deploymentLink({ deploymentId: d.id })}>{d.shortId}</Link>
-        ) : (
-          d.shortId
-        ),
-    },
-    {
-      title: 'Commit',
-      render: d => <code title={d.commitSha ?? ''}>{shortSha(d.commitSha)}</code>,
-    },
-    { title: 'Ref', field: 'ref' },
-    { title: 'Created by', render: d => d.createdBy ?? '—' },
-    { title: 'Created', render: d => formatAge(d.createdAt) },
-    {
-      title: 'Duration',
-      render: d => formatDuration(deploymentDuration(d)),
-    },
-    {
-      title: 'URL',
-      render: d =>
-        d.status === 'ready' ? (
-          <Link to={d.url} target="_blank" rel="noopener">
-            {d.url.replace(/^https?:\/\//, '')}
-          </Link>
-        ) : (
-          '—'
-        ),
-    },
-    {
-      title: 'Actions',
-      render: d => {
-        const promo = promotion(d, production);
-        return (
-          <Box display="flex" style={{ gap: 6 }}>
-            <ActionButton
-              label={promo.label}
-              disabledReason={promo.disabledReason}
-              onClick={() =>
-                setPending({
-                  kind: 'promote',
-                  deployment: d,
-                  rollback: promo.label === 'Rollback',
-                })
-              }
-            />
-            <ActionButton
-              label="Cancel"
-              danger
-              disabledReason={
-                isTerminalStatus(d.status)
-                  ? `Already finished (${d.status})`
-                  : undefined
-              }
-              onClick={() => setPending({ kind: 'cancel', deployment: d })}
-            />
-          </Box>
-        );
-      },
-    },
-  ];
 
   return (
     <Grid container spacing={3}>
@@ -320,14 +351,15 @@ export function ProjectView(props: {
             : 'Promote to production?'
         }
         confirmLabel={
-          pending?.kind === 'promote' && pending.rollback ? 'Roll back' : 'Promote'
+          pending?.kind === 'promote' && pending.rollback
+            ? 'Roll back'
+            : 'Promote'
         }
         onClose={() => setPending(undefined)}
         onConfirm={() =>
           pending?.kind === 'promote'
-            ? run(
-                `${pending.deployment.shortId} is now in production`,
-                () => api.promote(p.id, pending.deployment.id),
+            ? run(`${pending.deployment.shortId} is now in production`, () =>
+                api.promote(p.id, pending.deployment.id),
               )
             : undefined
         }
@@ -380,8 +412,8 @@ export function ProjectView(props: {
           }
         }}
       >
-        Every deployment, build log and stored file of {p.name} is removed,
-        and {p.url} stops serving. This cannot be undone.
+        Every deployment, build log and stored file of {p.name} is removed, and{' '}
+        {p.url} stops serving. This cannot be undone.
       </ConfirmDialog>
     </Grid>
   );

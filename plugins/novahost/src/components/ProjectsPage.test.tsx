@@ -70,7 +70,10 @@ describe('ProjectsPage', () => {
           page(
             search === 'zzz'
               ? []
-              : [makeProject(), makeProject({ id: 'b', name: 'Blog', slug: 'blog' })],
+              : [
+                  makeProject(),
+                  makeProject({ id: 'b', name: 'Blog', slug: 'blog' }),
+                ],
           ),
         );
       }),
@@ -85,9 +88,7 @@ describe('ProjectsPage', () => {
   });
 
   it('shows the empty state with a way to create the first project', async () => {
-    server.use(
-      http.get(`${base}/projects`, () => HttpResponse.json(page([]))),
-    );
+    server.use(http.get(`${base}/projects`, () => HttpResponse.json(page([]))));
     await render();
     expect(await screen.findByText('No projects yet')).toBeInTheDocument();
   });
@@ -103,9 +104,7 @@ describe('ProjectsPage', () => {
   });
 
   it('validates the new project form before sending, then creates it', async () => {
-    server.use(
-      http.get(`${base}/projects`, () => HttpResponse.json(page([]))),
-    );
+    server.use(http.get(`${base}/projects`, () => HttpResponse.json(page([]))));
     let created: any;
     server.use(
       http.post(`${base}/projects`, async ({ request }) => {
@@ -118,7 +117,9 @@ describe('ProjectsPage', () => {
     );
     await render();
     await userEvent.click(
-      (await screen.findAllByRole('button', { name: /New project/ }))[0],
+      (
+        await screen.findAllByRole('button', { name: /New project/ })
+      )[0],
     );
     const dialog = await screen.findByRole('dialog');
     await userEvent.type(within(dialog).getByTestId('field-name'), 'New Site');
@@ -134,7 +135,9 @@ describe('ProjectsPage', () => {
     expect(
       await within(dialog).findByText(/must be an https:\/\/ URL/),
     ).toBeInTheDocument();
-    expect(within(dialog).getByText(/without ".." segments/)).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(/without ".." segments/),
+    ).toBeInTheDocument();
     expect(created).toBeUndefined();
 
     await userEvent.clear(within(dialog).getByTestId('field-repoUrl'));
@@ -161,7 +164,9 @@ describe('ProjectsPage', () => {
     );
     await render();
     await userEvent.click(
-      (await screen.findAllByRole('button', { name: /New project/ }))[0],
+      (
+        await screen.findAllByRole('button', { name: /New project/ })
+      )[0],
     );
     const dialog = await screen.findByRole('dialog');
     await userEvent.type(within(dialog).getByTestId('field-name'), 'x');

@@ -50,7 +50,11 @@ export function ProjectsPage() {
 
   const { value, loading, error, retry } = useAsyncRetry(
     () =>
-      api.listProjects({ search: query.search, owner: query.owner, limit: 200 }),
+      api.listProjects({
+        search: query.search,
+        owner: query.owner,
+        limit: 200,
+      }),
     [api, query.search, query.owner],
   );
   // Keep statuses and ages fresh.

@@ -50,7 +50,9 @@ export function StatusChip(props: {
       label={LABELS[status]}
       className={className}
       data-testid="deployment-status"
-      aria-label={`status ${status}${isTerminalStatus(status) ? '' : ' (in progress)'}`}
+      aria-label={`status ${status}${
+        isTerminalStatus(status) ? '' : ' (in progress)'
+      }`}
     />
   );
 }

@@ -63,3 +63,18 @@ export function detectFramework(project: Project): string {
   if (project.outputDirectory === '.next') return 'Next.js';
   return 'Other';
 }
+
+/** `guest` for `user:development/guest`: the name part of an entity ref. */
+export function refName(ref: string | null): string {
+  if (!ref) return '—';
+  return ref.slice(ref.lastIndexOf('/') + 1).replace(/^[a-z]+:/, '');
+}
+
+/** `my-site-ab12cd34.localhost` for `http://my-site-ab12cd34.localhost:8080`. */
+export function urlHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}

@@ -8,12 +8,16 @@ import { novahostApiRef } from '../api';
 
 const ESC = '\u001b';
 
-/** One log line for LogViewer: time, then the text; stderr red, Novahost's own lines bold. */
+/**
+ * One log line for LogViewer: time, then the text; stderr red, Novahost's
+ * own lines bold. LogViewer knows no `0m` reset, so each style is ended
+ * by its own off-code.
+ */
 export function formatLogLine(line: LogLine): string {
   const time = line.ts.length >= 19 ? line.ts.slice(11, 19) : line.ts;
   const text = line.text.replace(/\r?\n$/, '');
-  if (line.stream === 'stderr') return `${time} ${ESC}[31m${text}${ESC}[0m`;
-  if (line.stream === 'system') return `${time} ${ESC}[1m${text}${ESC}[0m`;
+  if (line.stream === 'stderr') return `${time} ${ESC}[31m${text}${ESC}[39m`;
+  if (line.stream === 'system') return `${time} ${ESC}[1m${text}${ESC}[22m`;
   return `${time} ${text}`;
 }
 
@@ -21,6 +25,8 @@ export interface DeploymentLogState {
   lines: string[];
   /** Latest status seen on the stream. */
   status?: DeploymentStatus;
+  /** The commit being built, once the build has checked it out. */
+  commitSha?: string;
   finished?: { status: DeploymentStatus; error: string | null };
   /** Set while the stream is down and a reconnect (with the cursor) is pending. */
   reconnecting?: { attempt: number; message: string };
@@ -52,8 +58,13 @@ export function useDeploymentLog(deploymentId: string): DeploymentLogState {
       .streamLogs(deploymentId, {
         signal: controller.signal,
         onLog: line => buffer.current.push(formatLogLine(line)),
-        onStatus: status =>
-          setState(s => ({ ...s, status, reconnecting: undefined })),
+        onStatus: (status, commitSha) =>
+          setState(s => ({
+            ...s,
+            status,
+            commitSha: commitSha ?? s.commitSha,
+            reconnecting: undefined,
+          })),
         onFinish: (status, error) => {
           flush();
           setState(s => ({

@@ -1,0 +1,72 @@
+/*
+ * Builds the app once (the backend's app-backend serves it), creates the
+ * site repository and starts a private stack; tests read where it runs from
+ * NOVAHOST_E2E_* variables. Set NOVAHOST_E2E_SKIP_BUILD=1 to reuse an
+ * existing packages/app/dist.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, startStack } from './stack';
+import { createSiteRepo } from './site';
+
+export const PROJECT_SLUG = 'e2e-site';
+
+export default async function globalSetup() {
+  const appDist = join(ROOT, 'packages/app/dist/index.html');
+  if (process.env.NOVAHOST_E2E_SKIP_BUILD !== '1' || !existsSync(appDist)) {
+    const build = spawnSync('yarn', ['backstage-cli', 'package', 'build'], {
+      cwd: join(ROOT, 'packages/app'),
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const log = `${build.stdout}\n${build.stderr}`;
+    mkdirSync(join(ROOT, 'e2e-artifacts/logs'), { recursive: true });
+    writeFileSync(join(ROOT, 'e2e-artifacts/logs/app-build.log'), log);
+    if (build.status !== 0) {
+      throw new Error(`Building packages/app failed:\n${log.slice(-4000)}`);
+    }
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'novahost-e2e-'));
+  const repo = join(dir, 'site');
+  createSiteRepo(repo);
+  const stack = await startStack({
+    dir,
+    // A catalog entity that names the project the test creates.
+    catalogYaml: [
+      'apiVersion: backstage.io/v1alpha1',
+      'kind: Component',
+      'metadata:',
+      `  name: ${PROJECT_SLUG}`,
+      '  description: The site the browser test deploys',
+      '  annotations:',
+      `    novahost.dev/project: ${PROJECT_SLUG}`,
+      'spec:',
+      '  type: website',
+      '  lifecycle: experimental',
+      '  owner: platform',
+      '',
+    ].join('\n'),
+  });
+  process.env.NOVAHOST_E2E_BASE_URL = stack.baseUrl;
+  process.env.NOVAHOST_E2E_PROXY_PORT = String(stack.proxyPort);
+  process.env.NOVAHOST_E2E_REPO = repo;
+
+  return async () => {
+    await stack.stop();
+    // Keep the servers' logs next to the screenshots for CI.
+    const logs = join(ROOT, 'e2e-artifacts/logs');
+    mkdirSync(logs, { recursive: true });
+    cpSync(join(dir, 'logs'), logs, { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
