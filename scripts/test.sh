@@ -40,13 +40,28 @@ echo "novahost: charts:validate" >&2
 yarn charts:validate || status=1
 yarn backstage-cli repo test --json --outputFile="$results" "$@" || status=$?
 
+# Browser test (packages/app/e2e-tests, playwright.config.ts): a private stack
+# driven through headless Chromium; screenshots and logs in e2e-artifacts/.
+# Its JSON report is counted with jest's below.
+e2e_results=e2e-artifacts/e2e-results.json
+rm -f "$e2e_results"
+echo "novahost: browser tests" >&2
+yarn test:e2e || status=1
+
 if [ -f "$results" ]; then
   node -e '
     const r = require(process.argv[1]);
     const failedSuites = r.testResults.filter(s => s.status === "failed" && s.assertionResults.length === 0);
     for (const s of failedSuites) console.log(`suite failed to run: ${s.name}`);
-    console.log(`${r.numPassedTests} passed, ${r.numFailedTests + failedSuites.length} failed`);
-  ' "$PWD/$results"
+    let e2ePassed = 0, e2eFailed = 1;
+    try {
+      const e = require(process.argv[2]);
+      e2ePassed = e.stats.expected + e.stats.flaky;
+      e2eFailed = e.stats.unexpected + (e.errors || []).length;
+      if (e2ePassed + e2eFailed === 0) { e2eFailed = 1; console.log("browser tests: none ran"); }
+    } catch { console.log("browser tests wrote no results"); }
+    console.log(`${r.numPassedTests + e2ePassed} passed, ${r.numFailedTests + failedSuites.length + e2eFailed} failed`);
+  ' "$PWD/$results" "$PWD/$e2e_results"
 else
   echo "0 passed, 1 failed (jest wrote no results)"
   status=1
