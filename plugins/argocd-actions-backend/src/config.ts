@@ -15,7 +15,10 @@ export type ArgoInstance = {
  * community ArgoCD backend uses, so one section configures views and actions.
  * No section (the embedded default) means no instances.
  */
-export function readArgoInstances(config: Config): ArgoInstance[] {
+export function readArgoInstances(
+  config: Config,
+  warn: (message: string) => void = () => {},
+): ArgoInstance[] {
   const methods = config.getOptionalConfigArray('argocd.appLocatorMethods');
   const instances: ArgoInstance[] = [];
   for (const method of methods ?? []) {
@@ -26,9 +29,16 @@ export function readArgoInstances(config: Config): ArgoInstance[] {
       );
     }
     for (const c of method.getOptionalConfigArray('instances') ?? []) {
+      const name = c.getString('name');
+      const url = c.getOptionalString('url');
+      if (!url) {
+        // e.g. production config with ARGOCD_URL unset: ArgoCD is not used.
+        warn(`ArgoCD instance '${name}' has no url; it is ignored`);
+        continue;
+      }
       const instance: ArgoInstance = {
-        name: c.getString('name'),
-        url: c.getString('url').replace(/\/+$/, ''),
+        name,
+        url: url.replace(/\/+$/, ''),
         token: c.getOptionalString('token') || undefined,
         username: c.getOptionalString('username') || undefined,
         password: c.getOptionalString('password') || undefined,

@@ -160,7 +160,6 @@ describe('ArgoCD views and actions against a simulated ArgoCD', () => {
       const s = summarizeApplication(res.body);
       expect(s.healthStatus).toBe('Degraded');
       expect(s.reasons).toEqual([
-        'Deployment "novahost-build-cache" exceeded its progress deadline',
         'Deployment novahost-builds/novahost-build-cache is Degraded: Deployment "novahost-build-cache" exceeded its progress deadline',
         'SyncError: Failed sync attempt to 9f3c2a71d0b84e5f6a1c3d2e7b8f90a1c2d3e4f5: one or more objects failed to apply, reason: pods "novahost-build-cache" is forbidden: exceeded quota: builds-quota',
         'Last sync failed: one or more objects failed to apply, reason: pods "novahost-build-cache" is forbidden: exceeded quota: builds-quota (retried 5 times).',

@@ -29,7 +29,9 @@ export const argocdActionsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
       },
       async init(deps) {
-        const instances = readArgoInstances(deps.config);
+        const instances = readArgoInstances(deps.config, m =>
+          deps.logger.warn(m),
+        );
         deps.logger.info(
           instances.length
             ? `ArgoCD actions for instances: ${instances

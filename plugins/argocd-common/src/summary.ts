@@ -34,13 +34,20 @@ export function summarizeApplication(
   const healthStatus = status.health?.status ?? 'Unknown';
   const reasons: string[] = [];
 
-  if (healthStatus !== 'Healthy' && status.health?.message) {
-    reasons.push(status.health.message);
-  }
   const resources = status.resources ?? [];
   const unhealthy = resources.filter(
     r => r.health?.status && BAD_HEALTH.has(r.health.status),
   );
+  const appMessage = status.health?.message;
+  // ArgoCD often copies one resource's message up to the application; the
+  // resource line below says the same with its name, so show it once.
+  if (
+    healthStatus !== 'Healthy' &&
+    appMessage &&
+    !unhealthy.some(r => r.health?.message === appMessage)
+  ) {
+    reasons.push(appMessage);
+  }
   for (const r of unhealthy.slice(0, MAX_RESOURCE_REASONS)) {
     const message = r.health?.message ? `: ${r.health.message}` : '';
     reasons.push(`${resourceName(r)} is ${r.health?.status}${message}`);
