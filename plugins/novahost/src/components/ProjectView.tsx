@@ -188,9 +188,10 @@ export function ProjectView(props: {
               target="_blank"
               rel="noopener"
               title={d.url}
+              aria-label={`Visit ${urlHost(d.url)}`}
               style={{ whiteSpace: 'nowrap' }}
             >
-              {urlHost(d.url)}
+              Visit ↗
             </Link>
           ) : (
             '—'
