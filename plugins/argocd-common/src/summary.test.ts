@@ -62,12 +62,15 @@ describe('summarizeApplication', () => {
 
   it('takes the revision from a multi-source app or the last sync', () => {
     expect(
-      summarizeApplication(app({ sync: { status: 'Synced', revisions: ['a', 'b'] } }))
-        .revision,
+      summarizeApplication(
+        app({ sync: { status: 'Synced', revisions: ['a', 'b'] } }),
+      ).revision,
     ).toBe('a');
     expect(
       summarizeApplication(
-        app({ operationState: { phase: 'Error', syncResult: { revision: 'c' } } }),
+        app({
+          operationState: { phase: 'Error', syncResult: { revision: 'c' } },
+        }),
       ),
     ).toMatchObject({ revision: 'c', reasons: ['Last sync error'] });
   });
