@@ -1,5 +1,6 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { iso, makeDeployment, sseBody } from '../__testUtils__/fixtures';
 import {
@@ -141,6 +142,55 @@ describe('DeploymentView', () => {
     expect(afters).toEqual(['0', '2']);
     expect(await screen.findByText(/^Took/)).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Cancel' })).toBeDisabled();
+  });
+
+  it('pauses following: the view freezes and counts the lines that arrive', async () => {
+    const running = makeDeployment({
+      status: 'building',
+      finishedAt: null,
+      uploadingAt: null,
+    });
+    let release!: () => void;
+    const later = new Promise<void>(r => {
+      release = r;
+    });
+    const encoder = new TextEncoder();
+    server.use(
+      http.get(`${base}/deployments/${running.id}`, () =>
+        HttpResponse.json(running),
+      ),
+      http.get(`${base}/deployments/${running.id}/logs`, () => {
+        const body = new ReadableStream({
+          async start(controller) {
+            controller.enqueue(
+              encoder.encode(sseBody([line(1, 'first line')])),
+            );
+            await later;
+            controller.enqueue(
+              encoder.encode(
+                sseBody([line(2, 'second line'), line(3, 'third line')]),
+              ),
+            );
+          },
+        });
+        return new HttpResponse(body, {
+          headers: { 'Content-Type': 'text/event-stream' },
+        });
+      }),
+    );
+    await render(running.id);
+    await waitFor(() =>
+      expect(screen.getByText(/first line/)).toBeInTheDocument(),
+    );
+    await userEvent.click(screen.getByRole('checkbox', { name: 'Follow' }));
+    release();
+    expect(await screen.findByText('2 new lines (paused)')).toBeInTheDocument();
+    expect(screen.queryByText(/third line/)).toBeNull();
+    await userEvent.click(screen.getByRole('checkbox', { name: 'Follow' }));
+    await waitFor(() =>
+      expect(screen.getByText(/third line/)).toBeInTheDocument(),
+    );
+    expect(screen.queryByText(/new lines? \(paused\)/)).toBeNull();
   });
 
   it('shows why a build failed', async () => {
