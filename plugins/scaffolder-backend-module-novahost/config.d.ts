@@ -7,6 +7,13 @@ export interface Config {
        * Default: local when the local publisher is on, else github.
        */
       publisher?: 'local' | 'github';
+      github?: {
+        /**
+         * Organization or user of new GitHub repositories when a template is
+         * published "as configured": `<owner>/<project name>`.
+         */
+        owner?: string;
+      };
       /**
        * The `novahost:publish:local` action and the local git URL reader:
        * templates publish to bare repositories in this directory, which the

@@ -235,7 +235,17 @@ describe('templates in the scaffolder dry-run API', () => {
     ['static-site', { name: 'x', owner: 'group:default/web', kind: 'blog' }],
     [
       'import-repository',
-      { name: 'ok', owner: 'group:default/web', localRepo: '../etc' },
+      {
+        name: 'ok',
+        owner: 'group:default/web',
+        repoHost: 'local',
+        localRepo: '../etc',
+      },
+    ],
+    // GitHub chosen in the form: the repository picker is required.
+    [
+      'react-vite-spa',
+      { name: 'gh', owner: 'group:default/web', repoHost: 'github' },
     ],
   ])('%s rejects invalid parameters %j', async (name, values) => {
     const { status, body } = await dryRun(name, values);

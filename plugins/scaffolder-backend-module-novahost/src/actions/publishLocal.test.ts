@@ -162,36 +162,67 @@ describe('novahost:publish:local', () => {
 });
 
 describe('novahost:publisher:resolve', () => {
-  const run = async (data: object, requested?: string) => {
+  const run = async (data: object, input: object = {}) => {
     const ctx = createMockActionContext({
-      input: requested ? { requested } : {},
+      input: input as any,
       logger: mockServices.logger.mock(),
     });
     await createResolvePublisherAction({
       config: new ConfigReader(data),
     }).handler(ctx as any);
-    return (ctx.output as jest.Mock).mock.calls[0][1];
+    return Object.fromEntries((ctx.output as jest.Mock).mock.calls);
   };
   const local = {
     novahost: { scaffolder: { localPublisher: { directory: '/tmp/r' } } },
   };
+  const github = (extra: object = {}) => ({
+    novahost: { scaffolder: { github: { owner: 'acme' }, ...extra } },
+  });
 
   it('uses the form, then the configuration, then what is available', async () => {
-    expect(await run(local)).toBe('local');
-    expect(await run({})).toBe('github');
+    expect(await run(local)).toEqual({ publisher: 'local' });
+    expect(await run(github(), { name: 'site' })).toEqual({
+      publisher: 'github',
+      repoUrl: 'github.com?owner=acme&repo=site',
+    });
     expect(
-      await run({
-        novahost: { runner: { type: 'kubernetes' }, ...local.novahost },
-      }),
-    ).toBe('github');
-    expect(
-      await run({
-        novahost: {
-          scaffolder: { ...local.novahost.scaffolder, publisher: 'github' },
+      await run(
+        {
+          novahost: {
+            runner: { type: 'kubernetes' },
+            scaffolder: {
+              ...local.novahost.scaffolder,
+              github: { owner: 'acme' },
+            },
+          },
         },
+        { name: 'x' },
+      ),
+    ).toEqual({ publisher: 'github', repoUrl: 'github.com?owner=acme&repo=x' });
+    expect(
+      await run(
+        {
+          novahost: {
+            scaffolder: { ...local.novahost.scaffolder, publisher: 'github' },
+          },
+        },
+        { repoUrl: 'github.com?owner=o&repo=r' },
+      ),
+    ).toEqual({ publisher: 'github', repoUrl: 'github.com?owner=o&repo=r' });
+    expect(await run({}, { requested: 'local' })).toEqual({
+      publisher: 'local',
+    });
+    expect(
+      await run(local, {
+        requested: 'github',
+        repoUrl: 'github.com?owner=o&repo=r',
       }),
-    ).toBe('github');
-    expect(await run({}, 'local')).toBe('local');
-    expect(await run(local, 'github')).toBe('github');
+    ).toEqual({ publisher: 'github', repoUrl: 'github.com?owner=o&repo=r' });
+  });
+
+  it('needs a repository for GitHub', async () => {
+    await expect(run({}, { name: 'site' })).rejects.toThrow(
+      /Publishing to GitHub needs a repository: choose one in the form, or set novahost.scaffolder.github.owner/,
+    );
   });
 });
