@@ -147,6 +147,20 @@ export async function startStack(opts: {
     run('backend', join(ROOT, 'packages/backend'), configArgs, logs),
     run('proxy', join(ROOT, 'packages/proxy'), configArgs, logs),
   ];
+  // If this process ends without stop() (an interrupted run), take the
+  // servers with it.
+  const killAll = () => {
+    for (const c of children) {
+      if (c.exitCode === null && c.pid) {
+        try {
+          process.kill(-c.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  };
+  process.once('exit', killAll);
   const exited = () => {
     const c = children.find(ch => ch.exitCode !== null);
     return c ? `a process exited with ${c.exitCode}; see ${logs}` : undefined;
