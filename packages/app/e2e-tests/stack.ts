@@ -109,6 +109,8 @@ export function stackConfig(opts: {
         },
         runner: { type: 'local', local: { workDirectory: join(dir, 'work') } },
         store: { type: 'local', local: { directory: join(dir, 'artifacts') } },
+        // Templates publish here, never into the repository's .novahost/.
+        scaffolder: { localPublisher: { directory: join(dir, 'repos') } },
       },
     },
     null,
