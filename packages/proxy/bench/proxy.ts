@@ -35,6 +35,7 @@ import {
 const execFileAsync = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function ensureTools() {
   const missing = ['nginx', 'wrk'].filter(
@@ -207,7 +208,7 @@ async function main() {
   const proxy = { port: proxyPort };
 
   console.log(
-    `wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS}s per run; nginx and the proxies on one worker each`,
+    `wrk: 1 thread, ${CONNECTIONS} connections, ${SECONDS}s per run, median of ${ROUNDS} interleaved rounds; nginx and the proxies on one worker each`,
   );
   let ok = true;
   // Warm-up (JIT, caches, connection pools), not reported.
@@ -216,13 +217,34 @@ async function main() {
       await wrk(port, path, 2);
     }
   }
+  // Rounds interleave the servers, so a slow moment of this shared machine
+  // hits all of them alike; each figure is the median over the rounds.
+  type Result = Awaited<ReturnType<typeof wrk>>;
+  const servers = {
+    nginx: nginxPort,
+    novahost: proxy.port,
+    naive: naivePort,
+    'node-min': trivialPort,
+  };
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   for (const path of ['/index.html', '/assets/app.js']) {
-    const results = {
-      nginx: await wrk(nginxPort, path),
-      novahost: await wrk(proxy.port, path),
-      naive: await wrk(naivePort, path),
-      'node-min': await wrk(trivialPort, path),
-    };
+    const runs: Record<string, Result[]> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, port] of Object.entries(servers)) {
+        (runs[name] ??= []).push(await wrk(port, path));
+      }
+    }
+    const results = Object.fromEntries(
+      Object.entries(runs).map(([name, rs]) => [
+        name,
+        {
+          rps: median(rs.map(r => r.rps)),
+          p99: median(rs.map(r => r.p99)),
+          non2xx: rs.reduce((sum, r) => sum + r.non2xx, 0),
+        },
+      ]),
+    );
     for (const [name, r] of Object.entries(results)) {
       console.log(
         `${path.padEnd(16)} ${name.padEnd(9)} ${r.rps
