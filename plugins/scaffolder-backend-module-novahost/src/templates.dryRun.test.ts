@@ -61,7 +61,12 @@ describe('templates in the scaffolder dry-run API', () => {
       kind: 'Component',
       metadata: {
         name,
-        annotations: { 'novahost.dev/project': name },
+        annotations: {
+          'novahost.dev/project': name,
+          // The Kubernetes tab lists the project's build Jobs.
+          'backstage.io/kubernetes-id': name,
+          'backstage.io/kubernetes-namespace': 'novahost-builds',
+        },
         links: [{ url: `http://${name}.localhost:8080`, title: 'Live site' }],
       },
       spec: { type: 'website', owner },

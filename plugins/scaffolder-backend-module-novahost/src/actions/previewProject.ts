@@ -14,7 +14,8 @@ import { siteUrlOptions } from '../siteUrls';
  * `novahost:project:preview` — the slug and production URL a project will
  * get, from the name and the proxy configuration, without calling the
  * backend. Templates run it first so the `catalog-info.yaml` they publish
- * can carry the annotation and the live link before the project exists.
+ * can carry the annotations (Novahost project, and the Kubernetes id and
+ * namespace of its build Jobs) and the live link before the project exists.
  */
 export function createPreviewProjectAction(options: { config: Config }) {
   return createTemplateAction({
@@ -49,6 +50,12 @@ export function createPreviewProjectAction(options: { config: Config }) {
         slug: z =>
           z.string().describe('The slug: pass it to novahost:project:create'),
         url: z => z.string().describe('The production URL'),
+        buildNamespace: z =>
+          z
+            .string()
+            .describe(
+              "Namespace of the project's build Jobs with the Kubernetes runner, for the backstage.io/kubernetes-namespace annotation",
+            ),
       },
     },
     async handler(ctx) {
@@ -64,6 +71,12 @@ export function createPreviewProjectAction(options: { config: Config }) {
       ctx.logger.info(`The site will be ${url} (slug '${slug}')`);
       ctx.output('slug', slug);
       ctx.output('url', url);
+      ctx.output(
+        'buildNamespace',
+        options.config.getOptionalString(
+          'novahost.runner.kubernetes.namespace',
+        ) ?? 'novahost-builds',
+      );
     },
   });
 }
