@@ -46,7 +46,13 @@ type Plan =
       target: SiteTarget;
       manifest: LoadedManifest;
       file: ResolvedFile;
+      contentType: string;
       hsts?: Record<string, string>;
+      /**
+       * The complete flat header list of a plain, uncompressed 200 GET of
+       * this file, set by the first such response: the fast path's answer.
+       */
+      raw?: string[];
     };
 
 export interface HandlerOptions {
@@ -110,8 +116,6 @@ export function createRequestHandler(options: HandlerOptions) {
     Map<string, Record<string, string>>
   >();
   const loadBlob = async (hash: string) => readAll(await reader.openBlob(hash));
-  /** Flat [name, value, …] header lists for the fast path, per header set. */
-  const rawHeaders = new WeakMap<Record<string, string>, string[]>();
 
   /**
    * Everything about a response that follows from (routing table, host,
@@ -200,13 +204,22 @@ export function createRequestHandler(options: HandlerOptions) {
     const file = resolveFile(manifest, path, { spa: target.project.spa });
     if (!file) throw new ProxyError('not_found');
     const status = forcedStatus ?? file.status;
-    return { kind: 'file', status, target, manifest, file, hsts };
+    return {
+      kind: 'file',
+      status,
+      target,
+      manifest,
+      file,
+      contentType: contentTypeFor(file.key),
+      hsts,
+    };
   }
 
   const plans = new WeakMap<RoutingIndex, Map<string, Plan>>();
   const MAX_PLANS = 20_000;
 
-  async function serve(req: IncomingMessage, res: ServerResponse) {
+  /** Method and rate limit: checked once per request, before either path. */
+  function admit(req: IncomingMessage) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ProxyError('method_not_allowed');
     }
@@ -217,6 +230,42 @@ export function createRequestHandler(options: HandlerOptions) {
       options.metrics?.rateLimited();
       throw new ProxyError('rate_limited');
     }
+  }
+
+  /**
+   * The hot path, synchronous: a plain GET whose plan is cached, whose
+   * uncompressed response was built before, and whose bytes are in memory
+   * goes out with no promise, no routing and no header copy. Returns false
+   * when the request needs the full path (`serve`).
+   */
+  function serveFast(req: IncomingMessage, res: ServerResponse): boolean {
+    const headers = req.headers;
+    if (
+      req.method !== 'GET' ||
+      headers.range ||
+      headers['if-none-match'] ||
+      headers['if-modified-since']
+    ) {
+      return false;
+    }
+    const index = routes.index;
+    const plan = index && plans.get(index)?.get(`${headers.host}\n${req.url}`);
+    if (!plan || plan.kind !== 'file' || !plan.raw) return false;
+    const { entry } = plan.file;
+    if (
+      headers['accept-encoding'] &&
+      chooseEncoding(headers['accept-encoding'], plan.contentType, entry.size)
+    ) {
+      return false;
+    }
+    const cached = blobs.peek(entry.hash);
+    if (!cached) return false;
+    res.writeHead(200, plan.raw);
+    res.end(cached);
+    return true;
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
     const index = routes.index;
     if (!index) throw new ProxyError('no_routes');
     const planKey = `${req.headers.host}\n${req.url}`;
@@ -235,9 +284,8 @@ export function createRequestHandler(options: HandlerOptions) {
       redirect(res, plan.status, plan.location, plan.hsts);
       return;
     }
-    const { status, target, manifest, file, hsts } = plan;
+    const { status, target, manifest, file, hsts, contentType } = plan;
     const { entry } = file;
-    const contentType = contentTypeFor(file.key);
     const encoding =
       status === 200 && req.headers.range
         ? undefined
@@ -290,13 +338,11 @@ export function createRequestHandler(options: HandlerOptions) {
     ) {
       const cached = blobs.peek(entry.hash);
       if (cached) {
-        let raw = rawHeaders.get(base);
-        if (!raw) {
-          raw = Object.entries(base).flat();
-          raw.push('Content-Length', String(entry.size));
-          rawHeaders.set(base, raw);
+        if (!plan.raw) {
+          plan.raw = Object.entries(base).flat();
+          plan.raw.push('Content-Length', String(entry.size));
         }
-        res.writeHead(200, raw);
+        res.writeHead(200, plan.raw);
         res.end(cached);
         return;
       }
@@ -380,38 +426,68 @@ export function createRequestHandler(options: HandlerOptions) {
     await pipeline(body, res);
   }
 
-  return async function handle(req: IncomingMessage, res: ServerResponse) {
-    const started = process.hrtime.bigint();
+  function finish(
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+    code: string | undefined,
+  ) {
+    const ms = performance.now() - started;
+    options.metrics?.observe(res.statusCode, ms / 1000);
+    if (accessLog) {
+      logger.info('request', {
+        method: req.method,
+        host: req.headers.host?.slice(0, 255),
+        path: req.url?.slice(0, 512),
+        status: res.statusCode,
+        ms,
+        ...(code ? { code } : {}),
+      });
+    }
+  }
+
+  function fail(req: IncomingMessage, res: ServerResponse, error: unknown) {
+    if (
+      (error as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE'
+    ) {
+      return 'client_closed';
+    }
+    const sent = sendError(res, error, req.method);
+    if (!(error instanceof ProxyError) || sent?.status === 502) {
+      logger.error('request failed', { error, code: sent?.code });
+    }
+    return sent?.code ?? 'aborted';
+  }
+
+  async function serveFull(
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+  ) {
     let code: string | undefined;
     try {
       await serve(req, res);
     } catch (error) {
-      if (
-        (error as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE'
-      ) {
-        code = 'client_closed';
-      } else {
-        const sent = sendError(res, error, req.method);
-        code = sent?.code ?? 'aborted';
-        if (!(error instanceof ProxyError) || sent?.status === 502) {
-          logger.error('request failed', { error, code });
-        }
-      }
-    } finally {
-      options.metrics?.observe(
-        res.statusCode,
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
-      if (accessLog) {
-        logger.info('request', {
-          method: req.method,
-          host: req.headers.host?.slice(0, 255),
-          path: req.url?.slice(0, 512),
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-          ...(code ? { code } : {}),
-        });
-      }
+      code = fail(req, res, error);
     }
+    finish(req, res, started, code);
+  }
+
+  return function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> | void {
+    const started = performance.now();
+    try {
+      admit(req);
+      if (serveFast(req, res)) {
+        finish(req, res, started, undefined);
+        return undefined;
+      }
+    } catch (error) {
+      finish(req, res, started, fail(req, res, error));
+      return undefined;
+    }
+    return serveFull(req, res, started);
   };
 }
