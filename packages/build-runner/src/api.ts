@@ -34,7 +34,13 @@ export interface UploadTarget {
 }
 
 export type BuildEvent =
-  | { type: 'phase'; phase: 'building'; commitSha?: string }
+  | {
+      type: 'phase';
+      phase: 'building';
+      commitSha?: string;
+      /** Sent only when one was detected (a framework id like `vite`). */
+      framework?: string;
+    }
   | { type: 'phase'; phase: 'uploading' }
   | { type: 'failed'; error: string; exitCode: number | null };
 

@@ -189,6 +189,29 @@ describe('runBuild', () => {
     expect(out.lines.map(l => l.seq)).toEqual(out.lines.map((_, i) => i + 1));
   });
 
+  it('reports the detected framework with the building phase and logs it', async () => {
+    const repo = repoWith(
+      `require('fs').mkdirSync('dist'); require('fs').writeFileSync('dist/index.html', 'v');`,
+      {
+        'package.json': JSON.stringify({
+          name: 'x',
+          private: true,
+          scripts: { build: 'node build.js' },
+          devDependencies: { vite: '^6.0.0' },
+        }),
+      },
+    );
+    const out = await build(repo, { installCommand: 'true' });
+    expect(out.result).toMatchObject({ ok: true });
+    expect(out.events[0]).toEqual({
+      type: 'phase',
+      phase: 'building',
+      commitSha: git(repo, 'rev-parse', 'HEAD'),
+      framework: 'vite',
+    });
+    expect(out.lines.map(l => l.text)).toContain('Detected Vite');
+  });
+
   it('fails with the exit code and the tail of the output', async () => {
     const repo = repoWith(
       `console.log('step 1'); console.error('boom'); process.exit(3);`,

@@ -2,7 +2,7 @@ import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ApiError } from './api.ts';
 import type { BuildApi, BuildSpec } from './api.ts';
-import { detectOutputDirectory, planBuild } from './detect.ts';
+import { detectOutputDirectory, frameworkName, planBuild } from './detect.ts';
 import { run, StepError } from './exec.ts';
 import type { LogShipper } from './logShipper.ts';
 import { collectOutput, mapLimit } from './manifest.ts';
@@ -115,12 +115,16 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     }
     const commitSha = await captureHead(repo, gitEnv);
     log.system(`Checked out ${commitSha}`);
-    // Lines before events: a viewer sees the output that led to a phase first.
-    await log.flush();
-    await api.event({ type: 'phase', phase: 'building', commitSha });
-
     const projectDir = insideRepo(repo, spec.rootDirectory, 'Root directory');
     const plan = planBuild(projectDir, spec);
+    // Lines before events: a viewer sees the output that led to a phase first.
+    await log.flush();
+    await api.event({
+      type: 'phase',
+      phase: 'building',
+      commitSha,
+      ...(plan.framework ? { framework: plan.framework } : {}),
+    });
     const buildEnv: NodeJS.ProcessEnv = {
       ...options.passEnv,
       PATH: process.env.PATH,
@@ -139,6 +143,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     mkdirSync(buildEnv.TMPDIR!, { recursive: true });
     if (plan.packageManager) {
       log.system(`Detected ${plan.packageManager}`);
+    }
+    if (plan.framework) {
+      log.system(`Detected ${frameworkName(plan.framework)}`);
     }
     if (plan.install) {
       log.system(`Running install command: ${plan.install}`);

@@ -13,8 +13,11 @@ export type {
 } from './api.ts';
 export { runBuild, redactUrl } from './build.ts';
 export type { BuildOptions, BuildResult } from './build.ts';
+export type { BuildPlan, Framework, PackageManager } from './detect.ts';
 export {
+  detectFramework,
   detectPackageManager,
+  frameworkName,
   detectOutputDirectory,
   installCommand,
   planBuild,
