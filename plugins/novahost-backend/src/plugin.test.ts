@@ -242,6 +242,8 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
     expect(d1.commitSha).toBe(repo.head());
     expect(d1.isProduction).toBe(true);
     expect(d1.stats).toMatchObject({ files: 3, newBlobs: 3 });
+    // No framework in package.json: a plain site.
+    expect(d1.framework).toBeNull();
 
     const manifest = JSON.parse(
       fs.readFileSync(path.join(storeDir, manifestKey(d1.id)), 'utf8'),
@@ -319,6 +321,37 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
     expect(
       (await api.get(`/api/novahost/deployments/${d1.id}`).set(user)).status,
     ).toBe(404);
+  });
+
+  it('stores the framework the build detected and logs it', async () => {
+    const repo = createSiteRepo({
+      files: { 'index.html': '<h1>vite</h1>' },
+      lines: 1,
+      devDependencies: { vite: '^6.0.0' },
+    });
+    // `true`: nothing to install, so no registry is needed.
+    const project = await createProject({
+      name: 'Vite Site',
+      repoUrl: repo.dir,
+      installCommand: 'true',
+    });
+    const created = await api
+      .post(`/api/novahost/projects/${project.id}/deployments`)
+      .set(user)
+      .send({});
+    expect(created.body.framework).toBeNull();
+    const events = await allLogs(created.body.id);
+    expect(events[events.length - 1].data.status).toBe('ready');
+    expect(events.map(e => e.data.text)).toContain('Detected Vite');
+
+    const deployment = await waitForStatus(created.body.id, ['ready']);
+    expect(deployment.framework).toBe('vite');
+    const listed = await api.get('/api/novahost/projects').set(user);
+    expect(
+      listed.body.items.find((p: { id: string }) => p.id === project.id)
+        .latestDeployment.framework,
+    ).toBe('vite');
+    await api.delete(`/api/novahost/projects/${project.id}`).set(user);
   });
 
   it('fails a broken build with its exit code, and cancels queued ones', async () => {

@@ -10,3 +10,4 @@ export * from './routes';
 export * from './annotations';
 export * from './schemas';
 export * from './responses';
+export * from './frameworks';

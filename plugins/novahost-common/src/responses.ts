@@ -35,6 +35,8 @@ export const deploymentSchema: z.ZodType<Deployment> = z.object({
       newBytes: z.number(),
     })
     .nullable(),
+  // Backends before framework detection do not send it.
+  framework: z.string().nullable().default(null),
   createdAt: isoDate,
   startedAt: isoDate.nullable(),
   uploadingAt: isoDate.nullable(),

@@ -86,6 +86,11 @@ export interface Deployment {
   url: string;
   isProduction: boolean;
   stats: DeploymentStats | null;
+  /**
+   * The framework the build detected (an id like `vite` or `nextjs`, see
+   * {@link frameworkName}); null for a plain site or before the build ran.
+   */
+  framework: string | null;
   createdAt: string;
   startedAt: string | null;
   uploadingAt: string | null;

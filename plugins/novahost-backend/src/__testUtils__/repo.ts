@@ -19,6 +19,8 @@ export function createSiteRepo(options: {
   lines?: number;
   delayMs?: number;
   failWith?: number;
+  /** Written to package.json (not installed: give the project an install command). */
+  devDependencies?: Record<string, string>;
 }): {
   dir: string;
   head: () => string;
@@ -37,6 +39,9 @@ export function createSiteRepo(options: {
       version: '1.0.0',
       private: true,
       scripts: { build: 'node build.js' },
+      ...(options.devDependencies
+        ? { devDependencies: options.devDependencies }
+        : {}),
     }),
   );
   fs.writeFileSync(

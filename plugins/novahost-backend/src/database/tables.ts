@@ -38,6 +38,7 @@ export type DeploymentRow = {
   stats_bytes: number | string | null;
   stats_new_blobs: number | null;
   stats_new_bytes: number | string | null;
+  framework: string | null;
   created_at: Date | string;
   started_at: Date | string | null;
   uploading_at: Date | string | null;

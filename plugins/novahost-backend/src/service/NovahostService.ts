@@ -94,7 +94,12 @@ export type NovahostServiceOptions = {
 };
 
 type BuildEvent =
-  | { type: 'phase'; phase: 'building' | 'uploading'; commitSha?: string }
+  | {
+      type: 'phase';
+      phase: 'building' | 'uploading';
+      commitSha?: string;
+      framework?: string;
+    }
   | { type: 'failed'; error: string; exitCode: number | null };
 
 function hashToken(token: string): string {
@@ -337,6 +342,7 @@ export class NovahostService {
         stats_bytes: null,
         stats_new_blobs: null,
         stats_new_bytes: null,
+        framework: null,
         created_at: now,
         started_at: null,
         uploading_at: null,
@@ -680,7 +686,10 @@ export class NovahostService {
     if (event.phase === 'building') {
       await this.o.db.updateDeployment(
         row.id,
-        { commit_sha: event.commitSha ?? null },
+        {
+          commit_sha: event.commitSha ?? null,
+          framework: event.framework ?? null,
+        },
         RUNNING,
       );
       await this.statusChanged(row.id);

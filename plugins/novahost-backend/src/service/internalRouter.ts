@@ -26,6 +26,11 @@ const eventSchema = z.discriminatedUnion('type', [
       .string()
       .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
       .optional(),
+    // A framework id like `vite`; build programs before detection omit it.
+    framework: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/)
+      .optional(),
   }),
   z.strictObject({
     type: z.literal('failed'),

@@ -76,6 +76,7 @@ export function deploymentFromRow(
             newBlobs: Number(row.stats_new_blobs ?? 0),
             newBytes: Number(row.stats_new_bytes ?? 0),
           },
+    framework: row.framework,
     createdAt: toIso(row.created_at)!,
     startedAt: toIso(row.started_at),
     uploadingAt: toIso(row.uploading_at),

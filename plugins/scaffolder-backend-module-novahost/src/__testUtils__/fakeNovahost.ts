@@ -55,6 +55,7 @@ export function deployment(
     url: 'http://site-abcd1234.localhost:8080',
     isProduction: false,
     stats: null,
+    framework: null,
     createdAt: new Date(0).toISOString(),
     startedAt: null,
     uploadingAt: null,

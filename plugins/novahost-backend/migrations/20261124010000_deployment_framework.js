@@ -1,0 +1,20 @@
+// @ts-check
+
+/**
+ * The framework a deployment's build detected (an id like `vite`), null for
+ * plain sites and for builds by programs that do not report one.
+ *
+ * @param {import('knex').Knex} knex
+ */
+exports.up = async function up(knex) {
+  await knex.schema.alterTable('novahost_deployments', table => {
+    table.string('framework', 64).nullable();
+  });
+};
+
+/** @param {import('knex').Knex} knex */
+exports.down = async function down(knex) {
+  await knex.schema.alterTable('novahost_deployments', table => {
+    table.dropColumn('framework');
+  });
+};
