@@ -45,6 +45,7 @@ export function makeDeployment(
     url: `http://my-site-${shortId}.localhost:8080`,
     isProduction: false,
     stats: null,
+    framework: null,
     createdAt: iso(60),
     startedAt: iso(62),
     uploadingAt: iso(80),

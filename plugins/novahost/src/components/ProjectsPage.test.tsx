@@ -22,7 +22,12 @@ const render = () =>
 
 describe('ProjectsPage', () => {
   it('lists projects with owner, URL, last deployment and framework', async () => {
-    const deployment = makeDeployment({ status: 'building', finishedAt: null });
+    // The detected framework wins over the guess from `vite build`.
+    const deployment = makeDeployment({
+      status: 'building',
+      finishedAt: null,
+      framework: 'nextjs',
+    });
     server.use(
       http.get(`${base}/projects`, () =>
         HttpResponse.json(
@@ -40,6 +45,27 @@ describe('ProjectsPage', () => {
               url: 'http://docs.localhost:8080',
               latestDeployment: null,
             }),
+            // Not detected (a queued build, an older backend): the guess.
+            makeProject({
+              id: 'p3',
+              name: 'Shop',
+              slug: 'shop',
+              owner: null,
+              productionDeploymentId: 'y',
+              buildCommand: 'astro build',
+              url: 'http://shop.localhost:8080',
+              latestDeployment: makeDeployment({ status: 'queued' }),
+            }),
+            // A framework id this frontend does not know yet.
+            makeProject({
+              id: 'p4',
+              name: 'Blog',
+              slug: 'blog',
+              owner: null,
+              productionDeploymentId: 'z',
+              url: 'http://blog.localhost:8080',
+              latestDeployment: makeDeployment({ framework: 'qwik' }),
+            }),
           ]),
         ),
       ),
@@ -51,7 +77,10 @@ describe('ProjectsPage', () => {
       'http://my-site.localhost:8080',
     );
     expect(screen.getByText('Building')).toBeInTheDocument();
-    expect(screen.getByText('Vite')).toBeInTheDocument();
+    expect(screen.getByText('Next.js')).toBeInTheDocument();
+    expect(screen.getByText('Astro')).toBeInTheDocument();
+    expect(screen.getByText('qwik')).toBeInTheDocument();
+    expect(screen.queryByText('Vite')).not.toBeInTheDocument();
     expect(screen.getByText('My Site')).toHaveAttribute(
       'href',
       '/novahost/projects/my-site',

@@ -23,7 +23,7 @@ import useDebounce from 'react-use/esm/useDebounce';
 import useInterval from 'react-use/esm/useInterval';
 import { novahostApiRef } from '../api';
 import { deploymentRouteRef, projectRouteRef } from '../routes';
-import { detectFramework, formatAge } from './format';
+import { formatAge, projectFramework } from './format';
 import { NewProjectDialog } from './NewProjectDialog';
 import { StatusChip } from './StatusChip';
 
@@ -109,7 +109,7 @@ export function ProjectsPage() {
         );
       },
     },
-    { title: 'Framework', render: p => detectFramework(p) },
+    { title: 'Framework', render: p => projectFramework(p) },
   ];
 
   let body;

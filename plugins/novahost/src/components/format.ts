@@ -1,3 +1,4 @@
+import { frameworkName } from '@internal/plugin-novahost-common';
 import type { Deployment, Project } from '@internal/plugin-novahost-common';
 
 /** `42s`, `3m 05s`, `1h 02m`. */
@@ -55,13 +56,23 @@ const FRAMEWORKS: Array<[RegExp, string]> = [
  * for `vite build`; `Other` when it names none (such as the default
  * `npm run build`).
  */
-export function detectFramework(project: Project): string {
+export function guessFramework(project: Project): string {
   const cmd = project.buildCommand ?? '';
   for (const [re, name] of FRAMEWORKS) {
     if (re.test(cmd)) return name;
   }
   if (project.outputDirectory === '.next') return 'Next.js';
   return 'Other';
+}
+
+/**
+ * The framework to show for a project: the one its latest deployment's
+ * build detected from package.json, else the guess from the build command
+ * (no deployment yet, one still queued, or a backend that does not detect).
+ */
+export function projectFramework(project: Project): string {
+  const detected = project.latestDeployment?.framework;
+  return detected ? frameworkName(detected) : guessFramework(project);
 }
 
 /** `guest` for `user:development/guest`: the name part of an entity ref. */
