@@ -105,6 +105,31 @@ export interface SiteUrlOptions {
   port?: number;
 }
 
+/** The part of Backstage's `Config` that {@link readSiteUrlOptions} reads. @public */
+export interface SiteUrlConfig {
+  getOptionalString(key: string): string | undefined;
+  getOptionalNumber(key: string): number | undefined;
+  has(key: string): boolean;
+}
+
+/**
+ * The proxy's public URL settings from app-config (`novahost.proxy.*`): the
+ * backend hands out URLs with them, and the scaffolder previews the same
+ * URLs in a dry run. @public
+ */
+export function readSiteUrlOptions(config: SiteUrlConfig): SiteUrlOptions {
+  return {
+    baseDomain:
+      config.getOptionalString('novahost.proxy.baseDomain') ?? 'localhost',
+    scheme: config.getOptionalString('novahost.proxy.publicScheme') ?? 'http',
+    port:
+      config.getOptionalNumber('novahost.proxy.publicPort') ??
+      (config.has('novahost.proxy.publicScheme')
+        ? undefined
+        : config.getOptionalNumber('novahost.proxy.listen.port') ?? 8080),
+  };
+}
+
 function origin(label: string, opts: SiteUrlOptions): string {
   const defaultPort = opts.scheme === 'https' ? 443 : 80;
   const port = opts.port && opts.port !== defaultPort ? `:${opts.port}` : '';

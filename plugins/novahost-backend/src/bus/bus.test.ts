@@ -90,6 +90,7 @@ describe('RedisEventBus during an outage', () => {
           setTimeout(() => reject(new Error('subscribe hung')), 1000),
         ),
       ]);
+      expect(typeof off).toBe('function');
       off();
     } finally {
       await bus.close();

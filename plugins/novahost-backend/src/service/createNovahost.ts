@@ -5,7 +5,7 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { SiteUrlOptions } from '@internal/plugin-novahost-common';
+import { readSiteUrlOptions } from '@internal/plugin-novahost-common';
 import { eventBusFromConfig } from '../bus';
 import { openDatabase } from '../database/migrations';
 import { NovahostDatabase } from '../database/NovahostDatabase';
@@ -15,19 +15,6 @@ import { NovahostService } from './NovahostService';
 import { RouteTableService } from './RouteTableService';
 import { DomainService, txtResolver } from './DomainService';
 import { createRouter } from './router';
-
-export function siteUrlOptions(config: Config): SiteUrlOptions {
-  return {
-    baseDomain:
-      config.getOptionalString('novahost.proxy.baseDomain') ?? 'localhost',
-    scheme: config.getOptionalString('novahost.proxy.publicScheme') ?? 'http',
-    port:
-      config.getOptionalNumber('novahost.proxy.publicPort') ??
-      (config.has('novahost.proxy.publicScheme')
-        ? undefined
-        : config.getOptionalNumber('novahost.proxy.listen.port') ?? 8080),
-  };
-}
 
 /** Wires the configured database, store, runner and bus into the service and router. */
 export async function createNovahost(deps: {
@@ -55,7 +42,7 @@ export async function createNovahost(deps: {
     runner,
     bus,
     logger,
-    urls: siteUrlOptions(config),
+    urls: readSiteUrlOptions(config),
     buildApiUrl: buildApiUrl.replace(/\/+$/, ''),
     allowLocalRepos: runnerType === 'local',
     concurrency: config.getOptionalNumber('novahost.builds.concurrency') ?? 2,
@@ -68,7 +55,7 @@ export async function createNovahost(deps: {
   const domains = new DomainService({
     db,
     service,
-    urls: siteUrlOptions(config),
+    urls: readSiteUrlOptions(config),
     resolveTxt: txtResolver(
       config.getOptionalStringArray('novahost.domains.dnsServers'),
     ),

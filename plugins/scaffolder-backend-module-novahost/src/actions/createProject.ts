@@ -5,12 +5,12 @@ import {
   createProjectSchema,
   MAX_SLUG_LENGTH,
   productionUrl,
+  readSiteUrlOptions,
   Project,
   slugify,
 } from '@internal/plugin-novahost-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { NovahostApiError, NovahostClient } from '../client';
-import { siteUrlOptions } from '../siteUrls';
 import { examples } from './createProject.examples';
 
 /** `file:///x/repo.git/` and `/x/repo` name the same repository. */
@@ -128,7 +128,7 @@ export function createNovahostProjectAction(options: {
 
       if (ctx.isDryRun) {
         // No call to the backend: the dry run shows what a real run would create.
-        const url = productionUrl(slug, siteUrlOptions(options.config));
+        const url = productionUrl(slug, readSiteUrlOptions(options.config));
         ctx.logger.info(
           `Dry run: would create or reuse Novahost project '${slug}' for ${body.repoUrl} (${url})`,
         );

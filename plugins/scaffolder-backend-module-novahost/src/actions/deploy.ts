@@ -7,10 +7,10 @@ import {
   isTerminalStatus,
   isValidSlug,
   productionUrl,
+  readSiteUrlOptions,
 } from '@internal/plugin-novahost-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { DeploymentLogEvent, NovahostClient } from '../client';
-import { siteUrlOptions } from '../siteUrls';
 import { examples } from './deploy.examples';
 
 const DEFAULT_TIMEOUT_SECONDS = 900;
@@ -95,7 +95,7 @@ export function createNovahostDeployAction(options: {
       }
 
       if (ctx.isDryRun) {
-        const urls = siteUrlOptions(options.config);
+        const urls = readSiteUrlOptions(options.config);
         const url = isValidSlug(projectId)
           ? deploymentUrl(projectId, 'dryrun00', urls)
           : productionUrl('dry-run', urls);

@@ -4,11 +4,11 @@ import {
   isValidSlug,
   MAX_SLUG_LENGTH,
   productionUrl,
+  readSiteUrlOptions,
   slugify,
 } from '@internal/plugin-novahost-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
-import { siteUrlOptions } from '../siteUrls';
 
 /**
  * `novahost:project:preview` — the slug and production URL a project will
@@ -67,7 +67,7 @@ export function createPreviewProjectAction(options: { config: Config }) {
           }' gives no valid slug: use lower-case letters, digits and single dashes, at most ${MAX_SLUG_LENGTH} characters`,
         );
       }
-      const url = productionUrl(slug, siteUrlOptions(options.config));
+      const url = productionUrl(slug, readSiteUrlOptions(options.config));
       ctx.logger.info(`The site will be ${url} (slug '${slug}')`);
       ctx.output('slug', slug);
       ctx.output('url', url);
