@@ -87,12 +87,8 @@ export class BuildApi {
     path: string,
     body?: unknown,
   ): Promise<Response> {
-    const retries = this.options.retries ?? 5;
-    const delay = this.options.retryDelayMs ?? 500;
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await sleep(delay * 2 ** (attempt - 1));
-      try {
+    return this.withRetries(
+      async () => {
         const res = await fetch(`${this.base}${path}`, {
           method,
           headers: {
@@ -112,14 +108,33 @@ export class BuildApi {
         } catch {
           // not JSON
         }
-        const error = new ApiError(
+        throw new ApiError(
           `${method} ${path} answered ${res.status}: ${message.slice(0, 500)}`,
           res.status,
         );
-        if (res.status < 500) throw error;
-        lastError = error;
+      },
+      status => status >= 500,
+    );
+  }
+
+  /**
+   * Runs `send` until it succeeds, with exponential backoff: network errors
+   * and answers whose status `retryable` accepts are tried again (the
+   * backend may be restarting); any other answer is final.
+   */
+  private async withRetries<T>(
+    send: () => Promise<T>,
+    retryable: (status: number) => boolean,
+  ): Promise<T> {
+    const retries = this.options.retries ?? 5;
+    const delay = this.options.retryDelayMs ?? 500;
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await sleep(delay * 2 ** (attempt - 1));
+      try {
+        return await send();
       } catch (e) {
-        if (e instanceof ApiError && e.status < 500) throw e;
+        if (e instanceof ApiError && !retryable(e.status)) throw e;
         lastError = e;
       }
     }
@@ -153,12 +168,8 @@ export class BuildApi {
    */
   async upload(target: UploadTarget, content: Buffer): Promise<void> {
     const ownEndpoint = target.url.startsWith(`${this.base}/`);
-    const retries = this.options.retries ?? 5;
-    const delay = this.options.retryDelayMs ?? 500;
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await sleep(delay * 2 ** (attempt - 1));
-      try {
+    await this.withRetries(
+      async () => {
         const res = await fetch(target.url, {
           method: target.method,
           headers: {
@@ -175,22 +186,15 @@ export class BuildApi {
           return;
         }
         const text = (await res.text().catch(() => '')).slice(0, 300);
-        const error = new ApiError(
+        throw new ApiError(
           `upload of ${target.hash.slice(0, 12)} answered ${
             res.status
           }: ${text}`,
           res.status,
         );
-        if (res.status < 500 && res.status !== 429) throw error;
-        lastError = error;
-      } catch (e) {
-        if (e instanceof ApiError && e.status < 500 && e.status !== 429) {
-          throw e;
-        }
-        lastError = e;
-      }
-    }
-    throw lastError;
+      },
+      status => status >= 500 || status === 429,
+    );
   }
 
   async finalize(): Promise<{ status: string; url: string }> {
