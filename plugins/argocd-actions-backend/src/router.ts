@@ -12,6 +12,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   ArgoActionResponse,
+  ArgoApplication,
   argocdApplicationRefreshPermission,
   argocdApplicationSyncPermission,
   getArgocdAnnotations,
@@ -104,47 +105,56 @@ export async function createRouter(
     return { appName, instance, hard: parsed.data.hard ?? false, ref };
   };
 
-  router.post('/applications/:appName/sync', async (req, res) => {
-    const event = await auditor.createEvent({
+  /** A sync or refresh: authorized on the entity, audited, answered with the app. */
+  const action =
+    (spec: {
+      eventId: string;
+      severityLevel: 'low' | 'medium';
+      permission: ResourcePermission<'catalog-entity'>;
+      run: (
+        target: Awaited<ReturnType<typeof resolve>>,
+      ) => Promise<ArgoApplication>;
+    }) =>
+    async (req: express.Request, res: express.Response) => {
+      const event = await auditor.createEvent({
+        eventId: spec.eventId,
+        severityLevel: spec.severityLevel,
+        request: req,
+        meta: { appName: req.params.appName },
+      });
+      try {
+        const target = await resolve(req, spec.permission);
+        const app = await spec.run(target);
+        await event.success({
+          meta: { instance: target.instance.name, entity: target.ref },
+        });
+        res.json(toResponse(target.instance, target.appName, app));
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+    };
+
+  router.post(
+    '/applications/:appName/sync',
+    action({
       eventId: 'application-sync',
       severityLevel: 'medium',
-      request: req,
-      meta: { appName: req.params.appName },
-    });
-    try {
-      const { appName, instance, ref } = await resolve(
-        req,
-        argocdApplicationSyncPermission,
-      );
-      const app = await client.sync(instance, appName);
-      await event.success({ meta: { instance: instance.name, entity: ref } });
-      res.json(toResponse(instance, appName, app));
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-  });
+      permission: argocdApplicationSyncPermission,
+      run: ({ instance, appName }) => client.sync(instance, appName),
+    }),
+  );
 
-  router.post('/applications/:appName/refresh', async (req, res) => {
-    const event = await auditor.createEvent({
+  router.post(
+    '/applications/:appName/refresh',
+    action({
       eventId: 'application-refresh',
       severityLevel: 'low',
-      request: req,
-      meta: { appName: req.params.appName },
-    });
-    try {
-      const { appName, instance, hard, ref } = await resolve(
-        req,
-        argocdApplicationRefreshPermission,
-      );
-      const app = await client.refresh(instance, appName, hard);
-      await event.success({ meta: { instance: instance.name, entity: ref } });
-      res.json(toResponse(instance, appName, app));
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-  });
+      permission: argocdApplicationRefreshPermission,
+      run: ({ instance, appName, hard }) =>
+        client.refresh(instance, appName, hard),
+    }),
+  );
 
   return router;
 }
