@@ -112,6 +112,16 @@ export function ProjectsPage() {
     { title: 'Framework', render: p => projectFramework(p) },
   ];
 
+  const newProjectButton = (
+    <Button
+      variant="contained"
+      color="primary"
+      startIcon={<AddIcon />}
+      onClick={() => setCreating(true)}
+    >
+      New project
+    </Button>
+  );
   let body;
   if (error) {
     body = <ResponseErrorPanel error={error} />;
@@ -123,16 +133,7 @@ export function ProjectsPage() {
         missing="data"
         title="No projects yet"
         description="Create a project from a git repository: Novahost builds it on every deploy and serves it at its own URL."
-        action={
-          <Button
-            variant="contained"
-            color="primary"
-            startIcon={<AddIcon />}
-            onClick={() => setCreating(true)}
-          >
-            New project
-          </Button>
-        }
+        action={newProjectButton}
       />
     );
   } else {
@@ -162,14 +163,7 @@ export function ProjectsPage() {
         >
           From a template
         </Button>
-        <Button
-          variant="contained"
-          color="primary"
-          startIcon={<AddIcon />}
-          onClick={() => setCreating(true)}
-        >
-          New project
-        </Button>
+        {newProjectButton}
       </ContentHeader>
       <Box display="flex" style={{ gap: 16 }} mb={2}>
         <TextField
