@@ -262,12 +262,56 @@ export class NovahostDatabase {
     return count === 1;
   }
 
-  /** Moves the production pointer if `onlyIfOlderThan` (a deployment) is not newer than the current one. */
+  /**
+   * Points the project's production at a deployment, unconditionally: an
+   * explicit promote or rollback by a user. Automatic promotion uses
+   * `promoteIfNewer`.
+   */
   async setProduction(projectId: string, deploymentId: string): Promise<void> {
     await this.db(PROJECTS).where({ id: projectId }).update({
       production_deployment_id: deploymentId,
       updated_at: new Date(),
     });
+  }
+
+  /**
+   * Points the project's production at a deployment of it unless production
+   * is a newer deployment (by created_at, then id). One conditional UPDATE,
+   * so concurrent finalizes cannot leave the older build in production: on
+   * Postgres a blocked UPDATE re-checks the condition against the row the
+   * other one wrote. The comparison is a scalar subquery, which the planner
+   * keeps a per-row subplan (a NOT EXISTS could become an anti-join, whose
+   * re-check would reuse stale rows). Returns whether this deployment is
+   * production afterwards.
+   */
+  async promoteIfNewer(
+    projectId: string,
+    deploymentId: string,
+  ): Promise<boolean> {
+    const count = await this.db(PROJECTS)
+      .where({ id: projectId })
+      .whereExists(
+        this.db(DEPLOYMENTS)
+          .select(this.db.raw('1'))
+          .where({ id: deploymentId, project_id: projectId }),
+      )
+      // 0 when the current production is newer; no row (null) when there is
+      // no production or its deployment is gone.
+      .whereRaw(
+        `COALESCE((
+          SELECT CASE WHEN cur.created_at > cand.created_at
+            OR (cur.created_at = cand.created_at AND cur.id > cand.id)
+            THEN 0 ELSE 1 END
+          FROM ?? cur, ?? cand
+          WHERE cur.id = ??.production_deployment_id AND cand.id = ?
+        ), 1) = 1`,
+        [DEPLOYMENTS, DEPLOYMENTS, PROJECTS, deploymentId],
+      )
+      .update({
+        production_deployment_id: deploymentId,
+        updated_at: new Date(),
+      });
+    return count === 1;
   }
 
   // --- logs ---------------------------------------------------------------
