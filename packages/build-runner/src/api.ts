@@ -3,46 +3,15 @@
  * carries the per-deployment build token and nothing else: the program holds
  * no storage credentials and no Backstage or Kubernetes credentials.
  */
-
-/** What the backend tells the program to build. */
-export interface BuildSpec {
-  deploymentId: string;
-  repoUrl: string;
-  ref: string;
-  rootDirectory: string;
-  installCommand: string | null;
-  buildCommand: string | null;
-  outputDirectory: string | null;
-  timeoutSeconds: number;
-  env: Record<string, string>;
-}
-
-/** One line of build output as the program ships it. */
-export interface ShippedLine {
-  seq: number;
-  ts: string;
-  stream: 'stdout' | 'stderr' | 'system';
-  text: string;
-}
-
-/** Where the backend wants one missing blob uploaded. */
-export interface UploadTarget {
-  hash: string;
-  url: string;
-  method: 'PUT';
-  headers?: Record<string, string>;
-}
-
-export type BuildEvent =
-  | {
-      type: 'phase';
-      phase: 'building';
-      commitSha?: string;
-      /** Sent only when one was detected (a framework id like `vite`). */
-      framework?: string;
-    }
-  | { type: 'phase'; phase: 'uploading' }
-  | { type: 'failed'; error: string; exitCode: number | null };
+import type {
+  BuildEvent,
+  BuildSpec,
+  FinalizeResponse,
+  ManifestFiles,
+  ManifestResponse,
+  ShippedLine,
+  UploadTarget,
+} from './protocol.ts';
 
 /** A non-2xx answer from the backend. 4xx answers are not retried. */
 export class ApiError extends Error {
@@ -153,12 +122,9 @@ export class BuildApi {
     await this.call('POST', '/events', event);
   }
 
-  async manifest(
-    files: Record<string, { hash: string; size: number }>,
-  ): Promise<{ missing: UploadTarget[] }> {
-    return (await this.call('POST', '/manifest', { files })).json() as Promise<{
-      missing: UploadTarget[];
-    }>;
+  async manifest(files: ManifestFiles): Promise<ManifestResponse> {
+    const res = await this.call('POST', '/manifest', { files });
+    return res.json() as Promise<ManifestResponse>;
   }
 
   /**
@@ -197,10 +163,8 @@ export class BuildApi {
     );
   }
 
-  async finalize(): Promise<{ status: string; url: string }> {
-    return (await this.call('POST', '/finalize', {})).json() as Promise<{
-      status: string;
-      url: string;
-    }>;
+  async finalize(): Promise<FinalizeResponse> {
+    const res = await this.call('POST', '/finalize', {});
+    return res.json() as Promise<FinalizeResponse>;
   }
 }

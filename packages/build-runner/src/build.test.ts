@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuildApi, type ShippedLine } from './api.ts';
+import { BuildApi } from './api.ts';
+import type { ShippedLine } from './protocol.ts';
 import { runBuild } from './build.ts';
 import { LogShipper } from './logShipper.ts';
 

@@ -1,7 +1,8 @@
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ApiError } from './api.ts';
-import type { BuildApi, BuildSpec } from './api.ts';
+import type { BuildApi } from './api.ts';
+import type { BuildSpec } from './protocol.ts';
 import { detectOutputDirectory, frameworkName, planBuild } from './detect.ts';
 import { run, StepError } from './exec.ts';
 import type { LogShipper } from './logShipper.ts';

@@ -10,7 +10,10 @@ export type {
   ShippedLine,
   UploadTarget,
   BuildEvent,
-} from './api.ts';
+  ManifestFiles,
+  ManifestResponse,
+  FinalizeResponse,
+} from './protocol.ts';
 export { runBuild, redactUrl } from './build.ts';
 export type { BuildOptions, BuildResult } from './build.ts';
 export type { BuildPlan, Framework, PackageManager } from './detect.ts';

@@ -1,4 +1,4 @@
-import type { ShippedLine } from './api.ts';
+import type { ShippedLine } from './protocol.ts';
 import { LogShipper, lineSplitter } from './logShipper.ts';
 
 describe('LogShipper', () => {

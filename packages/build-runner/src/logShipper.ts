@@ -1,4 +1,4 @@
-import type { ShippedLine } from './api.ts';
+import type { ShippedLine } from './protocol.ts';
 
 const MAX_LINE = 8192;
 const MAX_BATCH = 1000;

@@ -26,11 +26,12 @@ export const novahostPlugin = createBackendPlugin({
       async init(deps) {
         const novahost = await createNovahost(deps);
         deps.httpRouter.use(novahost.router);
-        // Health is public; the build API checks its own per-build tokens.
         deps.httpRouter.addAuthPolicy({
           path: '/health',
           allow: 'unauthenticated',
         });
+        // The build program's API checks its own per-build tokens.
+        deps.httpRouter.use(novahost.internalRouter);
         deps.httpRouter.addAuthPolicy({
           path: '/internal',
           allow: 'unauthenticated',
@@ -40,9 +41,9 @@ export const novahostPlugin = createBackendPlugin({
           frequency: { seconds: 5 },
           timeout: { minutes: 1 },
           scope: 'local',
-          fn: () => novahost.service.reconcile(),
+          fn: () => novahost.dispatcher.reconcile(),
         });
-        deps.lifecycle.addStartupHook(() => novahost.service.failOrphans());
+        deps.lifecycle.addStartupHook(() => novahost.dispatcher.failOrphans());
         deps.lifecycle.addShutdownHook(() => novahost.close());
       },
     });

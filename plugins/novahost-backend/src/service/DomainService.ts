@@ -9,7 +9,9 @@ import { promises as dns } from 'dns';
 import { NovahostDatabase } from '../database/NovahostDatabase';
 import { DomainRow } from '../database/tables';
 import { toIso } from './mappers';
-import { NovahostService } from './NovahostService';
+import type { EventBus } from '../bus';
+import { publishRoutesChanged } from './channels';
+import type { ProjectService } from './ProjectService';
 
 /** The TXT record name that proves control of `hostname`. */
 export const challengeName = (hostname: string) =>
@@ -47,19 +49,20 @@ export class DomainService {
   constructor(
     private readonly o: {
       db: NovahostDatabase;
-      service: NovahostService;
+      projects: ProjectService;
+      bus: EventBus;
       urls: SiteUrlOptions;
       resolveTxt: TxtResolver;
     },
   ) {}
 
   async list(projectIdOrSlug: string): Promise<Domain[]> {
-    const project = await this.o.service.getProject(projectIdOrSlug);
+    const project = await this.o.projects.get(projectIdOrSlug);
     return (await this.o.db.listDomains(project.id)).map(domainFromRow);
   }
 
   async add(projectIdOrSlug: string, hostname: string): Promise<Domain> {
-    const project = await this.o.service.getProject(projectIdOrSlug);
+    const project = await this.o.projects.get(projectIdOrSlug);
     const base = normalizeHost(this.o.urls.baseDomain)!;
     if (hostname === base || hostname.endsWith(`.${base}`)) {
       throw new InputError(
@@ -78,7 +81,7 @@ export class DomainService {
   }
 
   private async owned(projectIdOrSlug: string, hostname: string) {
-    const project = await this.o.service.getProject(projectIdOrSlug);
+    const project = await this.o.projects.get(projectIdOrSlug);
     const row = await this.o.db.getDomain(hostname);
     if (!row || row.project_id !== project.id) {
       throw new NotFoundError(
@@ -108,13 +111,13 @@ export class DomainService {
       );
     }
     await this.o.db.markDomainVerified(hostname);
-    await this.o.service.routesChanged();
+    await publishRoutesChanged(this.o.bus);
     return domainFromRow((await this.o.db.getDomain(hostname))!);
   }
 
   async remove(projectIdOrSlug: string, hostname: string): Promise<void> {
     const row = await this.owned(projectIdOrSlug, hostname);
     await this.o.db.deleteDomain(row.hostname);
-    if (row.verified_at) await this.o.service.routesChanged();
+    if (row.verified_at) await publishRoutesChanged(this.o.bus);
   }
 }

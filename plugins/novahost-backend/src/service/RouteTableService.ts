@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { RouteTable } from '@internal/plugin-novahost-common';
 import { EventBus } from '../bus';
 import { NovahostDatabase } from '../database/NovahostDatabase';
-import { ROUTES_CHANNEL } from './NovahostService';
+import { ROUTES_CHANNEL } from './channels';
 
 /** How often the table is rebuilt from the database, whatever the bus says. */
 const REFRESH_MS = 10_000;
@@ -31,13 +31,13 @@ export class RouteTableService {
       this.table = undefined;
       this.get()
         .then(table => this.notify(table))
-        .catch(e => this.logger.error(`Novahost route table: ${e}`));
+        .catch(e => this.logger.error('Route table rebuild failed', e));
     });
     // A change announced while the bus was down (Redis outage) is picked up
     // here: the table is rebuilt periodically and pushed only if it changed.
     this.refreshTimer = setInterval(() => {
       this.refresh().catch(e =>
-        this.logger.error(`Novahost route table refresh: ${e}`),
+        this.logger.error('Route table refresh failed', e),
       );
     }, REFRESH_MS);
     this.refreshTimer.unref();

@@ -11,12 +11,22 @@ import { openDatabase } from '../database/migrations';
 import { NovahostDatabase } from '../database/NovahostDatabase';
 import { buildRunnerFromConfig } from '../runners';
 import { artifactStoreFromConfig } from '../stores';
-import { NovahostService } from './NovahostService';
-import { RouteTableService } from './RouteTableService';
+import { ArtifactGc } from './ArtifactGc';
+import { BuildSession } from './BuildSession';
+import { DeploymentLogs } from './DeploymentLogs';
+import { DeploymentService } from './DeploymentService';
+import { DeploymentStateMachine } from './DeploymentStateMachine';
+import { Dispatcher } from './Dispatcher';
 import { DomainService, txtResolver } from './DomainService';
+import { createInternalRouter } from './internalRouter';
+import { ProjectService } from './ProjectService';
+import { RouteTableService } from './RouteTableService';
 import { createRouter } from './router';
 
-/** Wires the configured database, store, runner and bus into the service and router. */
+/**
+ * Wires the configured database, store, runner and bus into the services
+ * and the two routers (public API; the build program's /internal API).
+ */
 export async function createNovahost(deps: {
   config: Config;
   logger: LoggerService;
@@ -35,51 +45,79 @@ export async function createNovahost(deps: {
   const buildApiUrl =
     config.getOptionalString(`novahost.runner.${runnerType}.apiUrl`) ??
     (await deps.discovery.getBaseUrl('novahost'));
-
-  const service = new NovahostService({
-    db,
-    store,
-    runner,
-    bus,
-    logger,
-    urls: readSiteUrlOptions(config),
-    buildApiUrl: buildApiUrl.replace(/\/+$/, ''),
-    allowLocalRepos: runnerType === 'local',
+  const urls = readSiteUrlOptions(config);
+  const builds = {
     concurrency: config.getOptionalNumber('novahost.builds.concurrency') ?? 2,
     timeoutSeconds:
       config.getOptionalNumber('novahost.builds.timeoutSeconds') ?? 900,
     maxFileBytes:
       config.getOptionalNumber('novahost.builds.maxFileBytes') ?? 100 * 2 ** 20,
     maxFiles: config.getOptionalNumber('novahost.builds.maxFiles') ?? 20_000,
+  };
+
+  const logs = new DeploymentLogs(db, bus);
+  const machine = new DeploymentStateMachine({ db, logs, bus });
+  const dispatcher = new Dispatcher({ db, machine, runner, logger, ...builds });
+  // A finished build frees a slot: start the next queued one.
+  const kick = () => void dispatcher.kick();
+  machine.onSlotFreed(kick);
+  const stopBuild = dispatcher.stopBuild.bind(dispatcher);
+  const projects = new ProjectService({
+    db,
+    bus,
+    gc: new ArtifactGc({ db, store, logger }),
+    logger,
+    urls,
+    allowLocalRepos: runnerType === 'local',
+    stopBuild,
+  });
+  const deployments = new DeploymentService({
+    db,
+    bus,
+    projects,
+    machine,
+    logs,
+    urls,
+    kick,
+    stopBuild,
+  });
+  const buildSession = new BuildSession({
+    db,
+    store,
+    machine,
+    logs,
+    projects,
+    urls,
+    buildApiUrl: buildApiUrl.replace(/\/+$/, ''),
+    ...builds,
   });
   const domains = new DomainService({
     db,
-    service,
-    urls: readSiteUrlOptions(config),
+    projects,
+    bus,
+    urls,
     resolveTxt: txtResolver(
       config.getOptionalStringArray('novahost.domains.dnsServers'),
     ),
   });
   const routes = new RouteTableService(db, bus, logger);
   await routes.start();
-  const router = await createRouter({
-    service,
-    domains,
-    routes,
-    db,
-    bus,
-    httpAuth: deps.httpAuth,
-    logger,
-  });
   return {
-    service,
-    router,
+    dispatcher: dispatcher,
+    router: createRouter({
+      projects,
+      deployments,
+      domains,
+      routes,
+      db,
+      bus,
+      httpAuth: deps.httpAuth,
+    }),
+    internalRouter: createInternalRouter({ builds: buildSession }),
     async close() {
-      await service
+      await dispatcher
         .shutdown()
-        .catch(e =>
-          logger.warn(`Novahost shutdown could not fail running builds: ${e}`),
-        );
+        .catch(e => logger.warn('Shutdown could not fail running builds', e));
       routes.stop();
       await runner.close();
       await bus.close();

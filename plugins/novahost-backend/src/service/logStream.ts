@@ -4,7 +4,7 @@ import { EventBus } from '../bus';
 import { NovahostDatabase } from '../database/NovahostDatabase';
 import { DeploymentRow } from '../database/tables';
 import { toIso } from './mappers';
-import { DeploymentEvent, deploymentChannel } from './NovahostService';
+import { DeploymentEvent, deploymentChannel } from './channels';
 import { createEventStream } from './sse';
 
 const PAGE = 1000;

@@ -1,5 +1,4 @@
-import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { HttpAuthService } from '@backstage/backend-plugin-api';
 import {
   addDomainSchema,
   createDeploymentSchema,
@@ -14,41 +13,23 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { EventBus } from '../bus';
 import { NovahostDatabase } from '../database/NovahostDatabase';
+import type { DeploymentService } from './DeploymentService';
+import type { DomainService } from './DomainService';
 import { streamDeploymentLogs } from './logStream';
-import { NovahostService } from './NovahostService';
-import { RouteTableService } from './RouteTableService';
+import type { ProjectService } from './ProjectService';
+import type { RouteTableService } from './RouteTableService';
 import { createEventStream } from './sse';
-import { createInternalRouter } from './internalRouter';
-import { DomainService } from './DomainService';
+import { parse } from './validation';
 
 export type RouterOptions = {
-  service: NovahostService;
+  projects: ProjectService;
+  deployments: DeploymentService;
   domains: DomainService;
   routes: RouteTableService;
   db: NovahostDatabase;
   bus: EventBus;
   httpAuth: HttpAuthService;
-  logger: LoggerService;
 };
-
-/** Parses with zod and throws an InputError naming the offending field. */
-export function parse<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-  what: string,
-): z.infer<T> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue.path.join('.') || what;
-    const message =
-      issue.code === 'unrecognized_keys'
-        ? `unknown field(s) ${issue.keys.join(', ')}`
-        : issue.message;
-    throw new InputError(`Invalid ${what}: ${field}: ${message}`);
-  }
-  return result.data;
-}
 
 const listQuerySchema = pageQuerySchema.extend({
   owner: z.string().max(255).optional(),
@@ -59,19 +40,15 @@ const logsQuerySchema = z.object({
   after: z.coerce.number().int().min(0).optional(),
 });
 
-/** The public REST API under /api/novahost. */
-export async function createRouter(
-  options: RouterOptions,
-): Promise<express.Router> {
-  const { service, routes, httpAuth } = options;
+/** The public REST API under /api/novahost (users and services). */
+export function createRouter(options: RouterOptions): express.Router {
+  const { projects, deployments, domains, routes, httpAuth } = options;
   const router = Router();
   const json = express.json({ limit: '256kb' });
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-
-  router.use('/internal', await createInternalRouter({ service }));
 
   const userRef = async (req: Request) => {
     const credentials = await httpAuth.credentials(req, {
@@ -87,13 +64,13 @@ export async function createRouter(
   router.get('/projects', async (req, res) => {
     await userRef(req);
     const query = parse(listQuerySchema, req.query, 'query');
-    res.json(await service.listProjects(query));
+    res.json(await projects.list(query));
   });
 
   router.post('/projects', json, async (req, res) => {
     const by = await userRef(req);
     const body = parse(createProjectSchema, req.body, 'project');
-    const project = await service.createProject({
+    const project = await projects.create({
       ...body,
       owner: body.owner ?? (by?.startsWith('user:') ? by : undefined),
     });
@@ -102,25 +79,25 @@ export async function createRouter(
 
   router.get('/projects/:id', async (req, res) => {
     await userRef(req);
-    res.json(await service.getProject(req.params.id));
+    res.json(await projects.get(req.params.id));
   });
 
   router.patch('/projects/:id', json, async (req, res) => {
     await userRef(req);
     const body = parse(updateProjectSchema, req.body, 'project');
-    res.json(await service.updateProject(req.params.id, body));
+    res.json(await projects.update(req.params.id, body));
   });
 
   router.delete('/projects/:id', async (req, res) => {
     await userRef(req);
-    await service.deleteProject(req.params.id);
+    await projects.delete(req.params.id);
     res.status(204).end();
   });
 
   router.post('/projects/:id/deployments', json, async (req, res) => {
     const by = await userRef(req);
     const body = parse(createDeploymentSchema, req.body, 'deployment');
-    const deployment = await service.createDeployment(req.params.id, {
+    const deployment = await deployments.create(req.params.id, {
       ref: body.ref,
       createdBy: by,
     });
@@ -130,49 +107,47 @@ export async function createRouter(
   router.get('/projects/:id/deployments', async (req, res) => {
     await userRef(req);
     const page = parse(pageQuerySchema, req.query, 'query');
-    res.json(await service.listDeployments(req.params.id, page));
+    res.json(await deployments.list(req.params.id, page));
   });
 
   router.post('/projects/:id/promote', json, async (req, res) => {
     await userRef(req);
     const body = parse(promoteSchema, req.body, 'promotion');
-    res.json(await service.promote(req.params.id, body.deploymentId));
+    res.json(await deployments.promote(req.params.id, body.deploymentId));
   });
 
   router.get('/projects/:id/domains', async (req, res) => {
     await userRef(req);
-    res.json({ items: await options.domains.list(req.params.id) });
+    res.json({ items: await domains.list(req.params.id) });
   });
 
   router.post('/projects/:id/domains', json, async (req, res) => {
     await userRef(req);
     const body = parse(addDomainSchema, req.body, 'domain');
-    res
-      .status(201)
-      .json(await options.domains.add(req.params.id, body.hostname));
+    res.status(201).json(await domains.add(req.params.id, body.hostname));
   });
 
   router.post('/projects/:id/domains/:hostname/verify', async (req, res) => {
     await userRef(req);
     const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
-    res.json(await options.domains.verify(req.params.id, hostname));
+    res.json(await domains.verify(req.params.id, hostname));
   });
 
   router.delete('/projects/:id/domains/:hostname', async (req, res) => {
     await userRef(req);
     const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
-    await options.domains.remove(req.params.id, hostname);
+    await domains.remove(req.params.id, hostname);
     res.status(204).end();
   });
 
   router.get('/deployments/:id', async (req, res) => {
     await userRef(req);
-    res.json(await service.getDeployment(req.params.id));
+    res.json(await deployments.get(req.params.id));
   });
 
   router.post('/deployments/:id/cancel', async (req, res) => {
     const by = await userRef(req);
-    res.json(await service.cancelDeployment(req.params.id, by));
+    res.json(await deployments.cancel(req.params.id, by));
   });
 
   router.get('/deployments/:id/logs', async (req, res) => {
@@ -184,7 +159,7 @@ export async function createRouter(
       after = parse(logsQuerySchema, { after: lastEventId }, 'Last-Event-ID')
         .after!;
     }
-    const deployment = await service.getDeploymentStatus(req.params.id);
+    const deployment = await deployments.row(req.params.id);
     await streamDeploymentLogs({
       req,
       res,

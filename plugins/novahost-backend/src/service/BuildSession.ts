@@ -1,0 +1,281 @@
+import {
+  AuthenticationError,
+  ConflictError,
+  InputError,
+} from '@backstage/errors';
+import type {
+  BuildSpec,
+  FinalizeResponse,
+  ManifestFiles,
+  ManifestResponse,
+} from '@internal/build-runner';
+import {
+  DeploymentManifest,
+  SiteUrlOptions,
+  isContentHash,
+  isSafeManifestPath,
+  isTerminalStatus,
+} from '@internal/plugin-novahost-common';
+import { mapLimit } from '@internal/plugin-novahost-node';
+import { Readable } from 'stream';
+import type {
+  NewLogLine,
+  NovahostDatabase,
+} from '../database/NovahostDatabase';
+import type { DeploymentRow } from '../database/tables';
+import type { ArtifactStore } from '../stores';
+import type { ReceivedBuildEvent } from './buildProtocol';
+import type { DeploymentLogs } from './DeploymentLogs';
+import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';
+import { deploymentFromRow } from './mappers';
+import type { ProjectService } from './ProjectService';
+import { redact } from './redact';
+import { tokenMatches } from './tokens';
+
+/** Store checks of uploaded blobs that run at once during finalize. */
+const FINALIZE_CONCURRENCY = 16;
+
+export type BuildSessionOptions = {
+  db: NovahostDatabase;
+  store: ArtifactStore;
+  machine: DeploymentStateMachine;
+  logs: DeploymentLogs;
+  projects: ProjectService;
+  urls: SiteUrlOptions;
+  /** Base URL the build program uses for the internal build API. */
+  buildApiUrl: string;
+  timeoutSeconds: number;
+  maxFileBytes: number;
+  maxFiles: number;
+};
+
+/**
+ * The build program's API (mounted at /internal): spec, logs, phase events,
+ * the output manifest, blob uploads (local store) and finalize. Every call is
+ * made with the deployment's build token, which is valid only while the
+ * deployment runs.
+ */
+export class BuildSession {
+  constructor(private readonly o: BuildSessionOptions) {}
+
+  /** Checks a build token; only running deployments accept one. */
+  async authenticate(
+    id: string,
+    token: string | undefined,
+  ): Promise<DeploymentRow> {
+    const row = /^[0-9a-f-]{36}$/.test(id)
+      ? await this.o.db.getDeployment(id)
+      : undefined;
+    if (!token || !row || !row.build_token_hash) {
+      if (row && isTerminalStatus(row.status)) {
+        throw new ConflictError(`Deployment ${id} is ${row.status}`);
+      }
+      throw new AuthenticationError('Invalid build token');
+    }
+    if (!tokenMatches(token, row.build_token_hash)) {
+      throw new AuthenticationError('Invalid build token');
+    }
+    if (!RUNNING.includes(row.status)) {
+      throw new ConflictError(`Deployment ${id} is ${row.status}`);
+    }
+    return row;
+  }
+
+  async spec(row: DeploymentRow): Promise<BuildSpec> {
+    const project = await this.o.projects.row(row.project_id);
+    return {
+      deploymentId: row.id,
+      repoUrl: project.repo_url,
+      ref: row.ref,
+      rootDirectory: project.root_directory,
+      installCommand: project.install_command,
+      buildCommand: project.build_command,
+      outputDirectory: project.output_directory,
+      timeoutSeconds: this.o.timeoutSeconds,
+      env: {},
+    };
+  }
+
+  /** Stores the program's log lines; its own token never reaches the log. */
+  appendLogs(row: DeploymentRow, lines: NewLogLine[], token: string) {
+    return this.o.logs.append(row.id, lines, [token]);
+  }
+
+  async event(row: DeploymentRow, event: ReceivedBuildEvent): Promise<void> {
+    if (event.type === 'failed') {
+      await this.o.machine.transition(row.id, 'failed', {
+        error: redact(event.error, []),
+        exitCode: event.exitCode,
+      });
+    } else if (event.phase === 'building') {
+      await this.o.db.updateDeployment(
+        row.id,
+        {
+          commit_sha: event.commitSha ?? null,
+          framework: event.framework ?? null,
+        },
+        RUNNING,
+      );
+      await this.o.machine.announce(row.id);
+    } else {
+      await this.o.machine.transition(row.id, 'uploading');
+    }
+  }
+
+  /**
+   * Takes the build's file list and answers which blobs are missing, with
+   * where to upload each. Known blobs are never uploaded again.
+   */
+  async manifest(
+    row: DeploymentRow,
+    files: ManifestFiles,
+  ): Promise<ManifestResponse> {
+    const entries = Object.entries(files);
+    const sizes = this.checkManifest(entries);
+    const hashes = [...sizes.keys()];
+    // Reference the blobs now so garbage collection keeps them while we upload.
+    await this.o.db.addDeploymentBlobs(row.id, hashes);
+    const existing = await this.o.db.existingBlobs(hashes);
+    const missingHashes = hashes.filter(h => !existing.has(h));
+    const missing = await Promise.all(
+      missingHashes.map(h =>
+        this.o.store.uploadTarget(
+          h,
+          sizes.get(h)!,
+          `${this.o.buildApiUrl}/internal/builds/${row.id}/blobs/${h}`,
+        ),
+      ),
+    );
+    const manifest: DeploymentManifest = {
+      version: 1,
+      deploymentId: row.id,
+      createdAt: new Date().toISOString(),
+      files: Object.fromEntries(
+        entries.map(([p, e]) => [p, { hash: e.hash, size: e.size }]),
+      ),
+    };
+    await this.o.db.updateDeployment(
+      row.id,
+      {
+        pending_manifest: JSON.stringify(manifest),
+        stats_files: entries.length,
+        stats_bytes: entries.reduce((n, [, e]) => n + e.size, 0),
+        stats_new_blobs: missingHashes.length,
+        stats_new_bytes: missingHashes.reduce((n, h) => n + sizes.get(h)!, 0),
+      },
+      RUNNING,
+    );
+    return { missing };
+  }
+
+  /** Validates every entry before any work; returns hash → size. */
+  private checkManifest(entries: [string, { hash: string; size: number }][]) {
+    if (entries.length === 0) {
+      throw new InputError('files: the build output is empty');
+    }
+    if (entries.length > this.o.maxFiles) {
+      throw new InputError(
+        `files: ${entries.length} files exceed the limit of ${this.o.maxFiles}`,
+      );
+    }
+    const sizes = new Map<string, number>();
+    for (const [path, entry] of entries) {
+      if (!isSafeManifestPath(path)) {
+        throw new InputError(`files: invalid path '${path.slice(0, 200)}'`);
+      }
+      if (!isContentHash(entry.hash)) {
+        throw new InputError(`files['${path}'].hash: not a sha256 hex digest`);
+      }
+      if (entry.size > this.o.maxFileBytes) {
+        throw new InputError(
+          `files['${path}'].size: ${entry.size} bytes exceed the limit of ${this.o.maxFileBytes}`,
+        );
+      }
+      sizes.set(entry.hash, entry.size);
+    }
+    return sizes;
+  }
+
+  /** Stores one uploaded blob (the local store's upload endpoint). */
+  async putBlob(
+    row: DeploymentRow,
+    hash: string,
+    body: Readable,
+  ): Promise<void> {
+    if (!isContentHash(hash)) throw new InputError('hash: not a sha256 digest');
+    const manifest = row.pending_manifest
+      ? (JSON.parse(row.pending_manifest) as DeploymentManifest)
+      : undefined;
+    if (
+      !manifest ||
+      !Object.values(manifest.files).some(f => f.hash === hash)
+    ) {
+      throw new InputError(`Blob ${hash} is not part of this deployment`);
+    }
+    const size = await this.o.store.putBlob(hash, body, this.o.maxFileBytes);
+    await this.o.db.insertBlob(hash, size);
+  }
+
+  /**
+   * Makes the deployment ready once every blob is stored, and promotes it
+   * when due. Promotion is one conditional UPDATE: of two builds of a
+   * project finalizing at once (on any replicas), the newer one ends in
+   * production whatever the interleaving.
+   */
+  async finalize(row: DeploymentRow): Promise<FinalizeResponse> {
+    if (!row.pending_manifest) {
+      throw new ConflictError('The manifest was not submitted');
+    }
+    const manifest = JSON.parse(row.pending_manifest) as DeploymentManifest;
+    await this.indexUploadedBlobs(manifest);
+    await this.o.store.putManifest(manifest);
+    const project = await this.o.projects.row(row.project_id);
+    const url = deploymentFromRow(row, project, this.o.urls).url;
+    const moved = await this.o.machine.transition(row.id, 'ready', {
+      settle: async () => {
+        const due = project.auto_promote && row.ref === project.branch;
+        if (due && (await this.o.db.promoteIfNewer(project.id, row.id))) {
+          return `Deployment ready at ${url} and promoted to production`;
+        }
+        return `Deployment ready at ${url}`;
+      },
+    });
+    if (!moved) {
+      const now = await this.o.db.getDeployment(row.id);
+      throw new ConflictError(`Deployment ${row.id} is ${now?.status}`);
+    }
+    return { status: 'ready', url };
+  }
+
+  /**
+   * Blobs uploaded straight to the store (presigned URLs) are checked, in
+   * parallel, then indexed all at once.
+   */
+  private async indexUploadedBlobs(manifest: DeploymentManifest) {
+    const sizes = new Map(
+      Object.values(manifest.files).map(f => [f.hash, f.size]),
+    );
+    const indexed = await this.o.db.existingBlobs([...sizes.keys()]);
+    const uploaded = [...sizes.keys()].filter(h => !indexed.has(h));
+    await mapLimit(uploaded, FINALIZE_CONCURRENCY, async hash => {
+      const state = await this.blobState(hash);
+      if (state === 'missing') {
+        throw new ConflictError(`Blob ${hash} has not been uploaded`);
+      }
+      if (state === 'mismatch') {
+        await this.o.store.deleteBlobs([hash]);
+        throw new ConflictError(
+          `Blob ${hash} was uploaded with content that does not match its hash`,
+        );
+      }
+    });
+    await this.o.db.insertBlobs(
+      uploaded.map(h => ({ hash: h, size: sizes.get(h)! })),
+    );
+  }
+
+  private async blobState(hash: string) {
+    if (this.o.store.verifyBlob) return this.o.store.verifyBlob(hash);
+    return (await this.o.store.hasBlob(hash)) ? 'ok' : 'missing';
+  }
+}

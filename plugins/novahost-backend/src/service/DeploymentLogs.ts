@@ -1,0 +1,66 @@
+import type { LogLine } from '@internal/plugin-novahost-common';
+import type { EventBus } from '../bus';
+import type {
+  NewLogLine,
+  NovahostDatabase,
+} from '../database/NovahostDatabase';
+import { publishDeploymentEvent } from './channels';
+import { toIso } from './mappers';
+import { redact } from './redact';
+
+/**
+ * The write side of build logs: redacts, stores with a sequence number, then
+ * fans the stored lines out on the deployment's channel. Appends to one
+ * deployment are serialized in this process, so a batch is published in the
+ * order its sequence numbers were allocated. (The read side, replay then
+ * live, is logStream.ts.)
+ */
+export class DeploymentLogs {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly db: NovahostDatabase,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Persists log lines (secrets replaced by `***`), then publishes them. */
+  async append(
+    deploymentId: string,
+    lines: NewLogLine[],
+    secrets: string[] = [],
+  ): Promise<void> {
+    const clean = lines.map(l => ({ ...l, text: redact(l.text, secrets) }));
+    const stored = await this.serialized(deploymentId, () =>
+      this.db.appendLogs(deploymentId, clean),
+    );
+    if (stored.length === 0) return;
+    await publishDeploymentEvent(this.bus, deploymentId, {
+      type: 'log',
+      lines: stored.map(l => ({
+        seq: l.seq,
+        ts: toIso(l.ts)!,
+        stream: l.stream as LogLine['stream'],
+        text: l.text,
+      })),
+    });
+  }
+
+  /** One line from the platform itself (queued, started, failed, ready…). */
+  system(deploymentId: string, text: string): Promise<void> {
+    return this.append(deploymentId, [
+      { ts: new Date(), stream: 'system', text },
+    ]);
+  }
+
+  private serialized<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    this.locks.set(id, next);
+    next
+      .finally(() => {
+        if (this.locks.get(id) === next) this.locks.delete(id);
+      })
+      .catch(() => {});
+    return next;
+  }
+}

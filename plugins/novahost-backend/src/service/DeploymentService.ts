@@ -1,0 +1,154 @@
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  Deployment,
+  Page,
+  Project,
+  SiteUrlOptions,
+  isTerminalStatus,
+} from '@internal/plugin-novahost-common';
+import { randomUUID } from 'crypto';
+import type { EventBus } from '../bus';
+import type { NovahostDatabase } from '../database/NovahostDatabase';
+import type { DeploymentRow } from '../database/tables';
+import { publishRoutesChanged } from './channels';
+import type { DeploymentLogs } from './DeploymentLogs';
+import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';
+import { deploymentFromRow } from './mappers';
+import type { ProjectService } from './ProjectService';
+import { newShortId } from './tokens';
+
+export type DeploymentServiceOptions = {
+  db: NovahostDatabase;
+  bus: EventBus;
+  projects: ProjectService;
+  machine: DeploymentStateMachine;
+  logs: DeploymentLogs;
+  urls: SiteUrlOptions;
+  /** Starts queued builds (a new deployment is queued). */
+  kick: () => void;
+  /** Stops a running build (cancel); never throws. */
+  stopBuild: (deploymentId: string, handle: string | null) => Promise<void>;
+};
+
+const isUuid = (s: string) => /^[0-9a-f-]{36}$/.test(s);
+
+/** What users do with deployments: deploy, read, cancel, promote/rollback. */
+export class DeploymentService {
+  constructor(private readonly o: DeploymentServiceOptions) {}
+
+  /** The deployment's row; NotFoundError otherwise. */
+  async row(id: string): Promise<DeploymentRow> {
+    const row = isUuid(id) ? await this.o.db.getDeployment(id) : undefined;
+    if (!row) throw new NotFoundError(`Deployment '${id}' not found`);
+    return row;
+  }
+
+  async get(id: string): Promise<Deployment> {
+    const row = await this.row(id);
+    const project = await this.o.projects.row(row.project_id);
+    return deploymentFromRow(row, project, this.o.urls);
+  }
+
+  async list(
+    projectIdOrSlug: string,
+    page: { limit: number; offset: number },
+  ): Promise<Page<Deployment>> {
+    const project = await this.o.projects.row(projectIdOrSlug);
+    const { rows, total } = await this.o.db.listDeployments(project.id, page);
+    return {
+      items: rows.map(r => deploymentFromRow(r, project, this.o.urls)),
+      totalCount: total,
+      ...page,
+    };
+  }
+
+  /** Queues a build of `ref` (the project's branch by default). */
+  async create(
+    projectIdOrSlug: string,
+    opts: { ref?: string; createdBy?: string },
+  ): Promise<Deployment> {
+    const project = await this.o.projects.row(projectIdOrSlug);
+    const now = new Date();
+    let row: DeploymentRow | undefined;
+    for (let attempt = 0; !row; attempt++) {
+      const candidate: DeploymentRow = {
+        id: randomUUID(),
+        short_id: newShortId(),
+        project_id: project.id,
+        ref: opts.ref ?? project.branch,
+        commit_sha: null,
+        status: 'queued',
+        error: null,
+        exit_code: null,
+        created_by: opts.createdBy ?? null,
+        build_token_hash: null,
+        runner_handle: null,
+        log_seq: 0,
+        pending_manifest: null,
+        stats_files: null,
+        stats_bytes: null,
+        stats_new_blobs: null,
+        stats_new_bytes: null,
+        framework: null,
+        created_at: now,
+        started_at: null,
+        uploading_at: null,
+        finished_at: null,
+      };
+      try {
+        await this.o.db.insertDeployment(candidate);
+        row = candidate;
+      } catch (e) {
+        if (attempt >= 3) throw e; // short id collision is astronomically rare
+      }
+    }
+    await this.o.logs.system(
+      row.id,
+      `Deployment queued for ${project.slug} at ref ${row.ref}`,
+    );
+    this.o.kick();
+    return deploymentFromRow(row, project, this.o.urls);
+  }
+
+  async cancel(id: string, by?: string): Promise<Deployment> {
+    const row = await this.row(id);
+    const refuse = (status: string) =>
+      new ConflictError(
+        `Deployment ${row.id} is already ${status} and cannot be canceled`,
+      );
+    if (isTerminalStatus(row.status)) throw refuse(row.status);
+    const moved = await this.o.machine.transition(row.id, 'canceled', {
+      error: by ? `Canceled by ${by}` : 'Canceled',
+      settle: async () => {
+        if (!RUNNING.includes(row.status)) return;
+        await this.o.stopBuild(row.id, row.runner_handle);
+      },
+    });
+    if (!moved) throw refuse((await this.row(id)).status);
+    return this.get(row.id);
+  }
+
+  /** Points production at a ready deployment (promote or rollback). */
+  async promote(
+    projectIdOrSlug: string,
+    deploymentId: string,
+  ): Promise<Project> {
+    const project = await this.o.projects.row(projectIdOrSlug);
+    const row = isUuid(deploymentId)
+      ? await this.o.db.getDeployment(deploymentId)
+      : undefined;
+    if (!row || row.project_id !== project.id) {
+      throw new NotFoundError(
+        `Deployment '${deploymentId}' not found in project ${project.slug}`,
+      );
+    }
+    if (row.status !== 'ready') {
+      throw new ConflictError(
+        `Deployment ${row.id} is ${row.status}; only ready deployments can be promoted`,
+      );
+    }
+    await this.o.db.setProduction(project.id, row.id);
+    await publishRoutesChanged(this.o.bus);
+    return this.o.projects.get(project.id);
+  }
+}

@@ -1,0 +1,182 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  CreateProjectRequest,
+  Page,
+  Project,
+  SiteUrlOptions,
+  UpdateProjectRequest,
+  isLocalRepoUrl,
+  slugify,
+  splitDeploymentLabel,
+} from '@internal/plugin-novahost-common';
+import { randomUUID } from 'crypto';
+import type { EventBus } from '../bus';
+import type { NovahostDatabase } from '../database/NovahostDatabase';
+import type { ProjectRow } from '../database/tables';
+import type { ArtifactGc } from './ArtifactGc';
+import { publishRoutesChanged } from './channels';
+import { RUNNING } from './DeploymentStateMachine';
+import { deploymentFromRow, projectFromRow } from './mappers';
+
+export type ProjectServiceOptions = {
+  db: NovahostDatabase;
+  bus: EventBus;
+  gc: ArtifactGc;
+  logger: LoggerService;
+  urls: SiteUrlOptions;
+  /** Whether repoUrl may point at the local file system (local runner only). */
+  allowLocalRepos: boolean;
+  /** Stops a running build (deleting a project stops its builds); never throws. */
+  stopBuild: (deploymentId: string, handle: string | null) => Promise<void>;
+};
+
+const isUuid = (s: string) => /^[0-9a-f-]{36}$/.test(s);
+
+/** A slug like `site-ab12cd34` would look like a deployment host of `site`. */
+const shadowsDeployment = (slug: string) => Boolean(splitDeploymentLabel(slug));
+
+/** Projects: create, read, list, update, delete (with their artifacts). */
+export class ProjectService {
+  constructor(private readonly o: ProjectServiceOptions) {}
+
+  /** The project's row by id or slug; NotFoundError otherwise. */
+  async row(idOrSlug: string): Promise<ProjectRow> {
+    const row = isUuid(idOrSlug)
+      ? await this.o.db.getProject(idOrSlug)
+      : await this.o.db.getProjectBySlug(idOrSlug);
+    if (!row) throw new NotFoundError(`Project '${idOrSlug}' not found`);
+    return row;
+  }
+
+  async get(idOrSlug: string): Promise<Project> {
+    return projectFromRow(await this.row(idOrSlug), this.o.urls);
+  }
+
+  async list(opts: {
+    limit: number;
+    offset: number;
+    owner?: string;
+    search?: string;
+  }): Promise<Page<Project>> {
+    const { rows, total } = await this.o.db.listProjects(opts);
+    const latest = await this.o.db.latestDeployments(rows.map(r => r.id));
+    return {
+      items: rows.map(row => {
+        const d = latest.get(row.id);
+        return {
+          ...projectFromRow(row, this.o.urls),
+          latestDeployment: d ? deploymentFromRow(d, row, this.o.urls) : null,
+        };
+      }),
+      totalCount: total,
+      limit: opts.limit,
+      offset: opts.offset,
+    };
+  }
+
+  async create(input: CreateProjectRequest): Promise<Project> {
+    this.checkRepoUrl(input.repoUrl);
+    const slug = input.slug
+      ? await this.requestedSlug(input.slug)
+      : await this.uniqueSlug(slugify(input.name));
+    const now = new Date();
+    const row: ProjectRow = {
+      id: randomUUID(),
+      name: input.name,
+      slug,
+      repo_url: input.repoUrl,
+      branch: input.branch ?? 'main',
+      root_directory: input.rootDirectory ?? '',
+      install_command: input.installCommand || null,
+      build_command: input.buildCommand || null,
+      output_directory: input.outputDirectory || null,
+      owner: input.owner ?? null,
+      spa: input.spa ?? false,
+      auto_promote: input.autoPromote ?? true,
+      production_deployment_id: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.o.db.insertProject(row);
+    await publishRoutesChanged(this.o.bus);
+    return projectFromRow(row, this.o.urls);
+  }
+
+  async update(idOrSlug: string, patch: UpdateProjectRequest) {
+    const row = await this.row(idOrSlug);
+    if (patch.repoUrl) this.checkRepoUrl(patch.repoUrl);
+    const update: Partial<ProjectRow> = { updated_at: new Date() };
+    if (patch.name !== undefined) update.name = patch.name;
+    if (patch.repoUrl !== undefined) update.repo_url = patch.repoUrl;
+    if (patch.branch !== undefined) update.branch = patch.branch;
+    if (patch.rootDirectory !== undefined)
+      update.root_directory = patch.rootDirectory;
+    // An empty command means "detect it again".
+    if (patch.installCommand !== undefined)
+      update.install_command = patch.installCommand || null;
+    if (patch.buildCommand !== undefined)
+      update.build_command = patch.buildCommand || null;
+    if (patch.outputDirectory !== undefined)
+      update.output_directory = patch.outputDirectory || null;
+    if (patch.owner !== undefined) update.owner = patch.owner;
+    if (patch.spa !== undefined) update.spa = patch.spa;
+    if (patch.autoPromote !== undefined)
+      update.auto_promote = patch.autoPromote;
+    await this.o.db.updateProject(row.id, update);
+    if (patch.spa !== undefined) await publishRoutesChanged(this.o.bus);
+    return this.get(row.id);
+  }
+
+  /** Deletes the project: stops its builds, removes its rows, then its artifacts. */
+  async delete(idOrSlug: string): Promise<void> {
+    const row = await this.row(idOrSlug);
+    const { rows } = await this.o.db.listDeployments(row.id, {
+      limit: 1_000_000,
+      offset: 0,
+    });
+    for (const d of rows.filter(r => RUNNING.includes(r.status))) {
+      await this.o.stopBuild(d.id, d.runner_handle);
+    }
+    const ids = rows.map(d => d.id);
+    const candidates = await this.o.gc.candidates(ids);
+    await this.o.db.deleteProject(row.id);
+    await publishRoutesChanged(this.o.bus);
+    const blobs = await this.o.gc.collect(ids, candidates);
+    this.o.logger.info(
+      `Deleted project ${row.slug}: ${ids.length} deployments, ${blobs} blobs`,
+    );
+  }
+
+  private checkRepoUrl(repoUrl: string) {
+    if (isLocalRepoUrl(repoUrl) && !this.o.allowLocalRepos) {
+      throw new InputError(
+        'repoUrl: local repositories are only allowed with the local build runner; use an https:// URL',
+      );
+    }
+  }
+
+  private async requestedSlug(slug: string): Promise<string> {
+    if (await this.o.db.slugExists(slug)) {
+      throw new ConflictError(`The slug '${slug}' is taken`);
+    }
+    if (shadowsDeployment(slug)) {
+      throw new InputError(
+        `slug: '${slug}' ends like a deployment id (-xxxxxxxx); choose another`,
+      );
+    }
+    return slug;
+  }
+
+  private async uniqueSlug(base: string): Promise<string> {
+    if (!(await this.o.db.slugExists(base)) && !shadowsDeployment(base)) {
+      return base;
+    }
+    for (let i = 2; i < 1000; i++) {
+      const suffix = `-${i}`;
+      const candidate = `${base.slice(0, 55 - suffix.length)}${suffix}`;
+      if (!(await this.o.db.slugExists(candidate))) return candidate;
+    }
+    throw new ConflictError(`No free slug for '${base}'`);
+  }
+}

@@ -1,0 +1,80 @@
+import type {
+  BuildEvent,
+  ManifestFiles,
+  ShippedLine,
+} from '@internal/build-runner';
+import { z } from 'zod';
+
+/**
+ * The backend's side of the build protocol: zod schemas of what the build
+ * program sends. The types are declared once, by the program
+ * (packages/build-runner/src/protocol.ts); the assertions below fail to
+ * compile when a schema stops accepting what the program sends.
+ */
+
+export const logsSchema = z.strictObject({
+  lines: z
+    .array(
+      z.strictObject({
+        seq: z.number().int().min(1),
+        ts: z.iso.datetime({ offset: true }),
+        stream: z.enum(['stdout', 'stderr', 'system']),
+        text: z.string().max(64 * 1024),
+      }),
+    )
+    .max(2000),
+});
+
+export const eventSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('phase'),
+    phase: z.enum(['building', 'uploading']),
+    commitSha: z
+      .string()
+      .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+      .optional(),
+    // A framework id like `vite`; build programs before detection omit it.
+    framework: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/)
+      .optional(),
+  }),
+  z.strictObject({
+    type: z.literal('failed'),
+    error: z.string().max(8192),
+    exitCode: z.number().int().nullable(),
+  }),
+]);
+
+export const manifestSchema = z.strictObject({
+  files: z.record(
+    z.string().max(1024),
+    z.strictObject({
+      hash: z.string(),
+      size: z.number().int().min(0),
+    }),
+  ),
+});
+
+/** A phase or failure event as the backend accepts it. */
+export type ReceivedBuildEvent = z.infer<typeof eventSchema>;
+
+/** True when every value of type `Sent` is a value the schema's type `Accepted` admits. */
+type Accepts<Accepted, Sent> = [Sent] extends [Accepted] ? true : false;
+/** What the program sends, the schemas accept, and what they yield is what it sent. */
+export const protocolChecks: {
+  logs: Accepts<z.input<typeof logsSchema>['lines'][number], ShippedLine>;
+  logsBack: Accepts<ShippedLine, z.output<typeof logsSchema>['lines'][number]>;
+  event: Accepts<z.input<typeof eventSchema>, BuildEvent>;
+  manifest: Accepts<z.input<typeof manifestSchema>['files'], ManifestFiles>;
+  manifestBack: Accepts<
+    ManifestFiles,
+    z.output<typeof manifestSchema>['files']
+  >;
+} = {
+  logs: true,
+  logsBack: true,
+  event: true,
+  manifest: true,
+  manifestBack: true,
+};
