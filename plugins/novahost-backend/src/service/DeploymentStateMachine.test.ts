@@ -1,0 +1,239 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  DeploymentStatus,
+  isTerminalStatus,
+} from '@internal/plugin-novahost-common';
+import { MemoryEventBus } from '../bus';
+import {
+  deploymentRow,
+  openTestDatabase,
+  projectRow,
+} from '../database/__testUtils__/fixtures';
+import { NovahostDatabase } from '../database/NovahostDatabase';
+import { deploymentChannel, DeploymentEvent, ROUTES_CHANNEL } from './channels';
+import { DeploymentLogs } from './DeploymentLogs';
+import {
+  DeploymentStateMachine,
+  TRANSITIONS,
+  canTransition,
+  sourcesOf,
+} from './DeploymentStateMachine';
+
+const STATUSES: DeploymentStatus[] = [
+  'queued',
+  'building',
+  'uploading',
+  'ready',
+  'failed',
+  'canceled',
+];
+/** Targets transition() handles; queued is created, building claimed. */
+const TARGETS: DeploymentStatus[] = [
+  'uploading',
+  'ready',
+  'failed',
+  'canceled',
+];
+
+describe('TRANSITIONS', () => {
+  it('is the documented lifecycle', () => {
+    expect(TRANSITIONS).toEqual({
+      queued: ['building', 'failed', 'canceled'],
+      building: ['uploading', 'ready', 'failed', 'canceled'],
+      uploading: ['ready', 'failed', 'canceled'],
+      ready: [],
+      failed: [],
+      canceled: [],
+    });
+  });
+
+  it('has no way out of a terminal state and a way out of every other', () => {
+    for (const s of STATUSES) {
+      expect(TRANSITIONS[s].length === 0).toBe(isTerminalStatus(s));
+    }
+  });
+
+  it('derives the sources of each target from the table', () => {
+    expect(sourcesOf('ready')).toEqual(['building', 'uploading']);
+    expect(sourcesOf('failed')).toEqual(['queued', 'building', 'uploading']);
+    expect(sourcesOf('uploading')).toEqual(['building']);
+    expect(sourcesOf('queued')).toEqual([]);
+    expect(canTransition('queued', 'ready')).toBe(false);
+    expect(canTransition('uploading', 'ready')).toBe(true);
+  });
+});
+
+describe('DeploymentStateMachine', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+  let db: NovahostDatabase;
+  let bus: MemoryEventBus;
+  let machine: DeploymentStateMachine;
+  let projectId: string;
+  let freed: number;
+  let events: DeploymentEvent[];
+  let routeEvents: number;
+
+  beforeAll(async () => {
+    db = await openTestDatabase(await databases.init('SQLITE_3'));
+    const project = projectRow();
+    await db.insertProject(project);
+    projectId = project.id;
+  });
+
+  beforeEach(async () => {
+    bus = new MemoryEventBus();
+    machine = new DeploymentStateMachine({
+      db,
+      logs: new DeploymentLogs(db, bus),
+      bus,
+    });
+    freed = 0;
+    machine.onSlotFreed(() => freed++);
+    routeEvents = 0;
+    await bus.subscribe(ROUTES_CHANNEL, () => routeEvents++);
+  });
+
+  const deploymentIn = async (status: DeploymentStatus) => {
+    const row = deploymentRow(projectId, {
+      status,
+      build_token_hash: 'a'.repeat(64),
+      pending_manifest: '{}',
+    });
+    await db.insertDeployment(row);
+    events = [];
+    await bus.subscribe(deploymentChannel(row.id), m =>
+      events.push(m as DeploymentEvent),
+    );
+    return row;
+  };
+
+  const cases = STATUSES.flatMap(from => TARGETS.map(to => [from, to]));
+
+  it.each(cases)(
+    '%s → %s is made exactly when the table allows it',
+    async (from, to) => {
+      const row = await deploymentIn(from as DeploymentStatus);
+      const allowed = canTransition(
+        from as DeploymentStatus,
+        to as DeploymentStatus,
+      );
+      const moved = await machine.transition(row.id, to as DeploymentStatus, {
+        error: 'boom\nsecond line',
+        exitCode: 3,
+        log: to === 'ready' ? 'Ready now' : undefined,
+      });
+      expect(moved).toBe(allowed);
+      const now = (await db.getDeployment(row.id))!;
+      const statuses = events.filter(e => e.type === 'status');
+      const logs = events.flatMap(e => (e.type === 'log' ? e.lines : []));
+      if (!allowed) {
+        expect(now.status).toBe(from);
+        expect(events).toEqual([]);
+        expect(freed).toBe(0);
+        return;
+      }
+      expect(now.status).toBe(to);
+      expect(statuses).toEqual([
+        { type: 'status', status: to, error: now.error, commitSha: null },
+      ]);
+      expect(freed).toBe(isTerminalStatus(to as DeploymentStatus) ? 1 : 0);
+      expect(routeEvents).toBe(to === 'ready' ? 1 : 0);
+      if (isTerminalStatus(to as DeploymentStatus)) {
+        // A finished deployment keeps no credential and no half-done upload.
+        expect(now.build_token_hash).toBeNull();
+        expect(now.pending_manifest).toBeNull();
+        expect(now.finished_at).not.toBeNull();
+      } else {
+        expect(now.build_token_hash).not.toBeNull();
+        expect(now.uploading_at).not.toBeNull();
+      }
+      const expectedLog = {
+        failed: 'Build failed: boom',
+        canceled: 'boom\nsecond line',
+        ready: 'Ready now',
+        uploading: undefined,
+      }[to as 'failed' | 'canceled' | 'ready' | 'uploading'];
+      expect(logs.map(l => l.text)).toEqual(expectedLog ? [expectedLog] : []);
+      if (to === 'failed') {
+        expect(now.error).toBe('boom\nsecond line');
+        expect(now.exit_code).toBe(3);
+      }
+    },
+  );
+
+  it('refuses to move anything to queued or building', async () => {
+    const row = await deploymentIn('queued');
+    await expect(machine.transition(row.id, 'building')).rejects.toThrow(
+      /not moved to building/,
+    );
+    await expect(machine.transition(row.id, 'queued')).rejects.toThrow(
+      /not moved to queued/,
+    );
+    expect((await db.getDeployment(row.id))!.status).toBe('queued');
+  });
+
+  it('lets one of two racing transitions win', async () => {
+    const row = await deploymentIn('building');
+    const results = await Promise.all([
+      machine.transition(row.id, 'ready'),
+      machine.transition(row.id, 'failed', { error: 'late' }),
+      machine.transition(row.id, 'canceled'),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(events.filter(e => e.type === 'status')).toHaveLength(1);
+    expect(freed).toBe(1);
+  });
+
+  it('settles before announcing, and the settled line replaces the log', async () => {
+    const row = await deploymentIn('uploading');
+    const order: string[] = [];
+    await bus.subscribe(deploymentChannel(row.id), m =>
+      order.push((m as DeploymentEvent).type),
+    );
+    await machine.transition(row.id, 'ready', {
+      log: 'not this one',
+      settle: async () => {
+        order.push('settle');
+        return 'Ready and promoted';
+      },
+    });
+    expect(order).toEqual(['settle', 'log', 'status']);
+    const logs = events.flatMap(e => (e.type === 'log' ? e.lines : []));
+    expect(logs.map(l => l.text)).toEqual(['Ready and promoted']);
+  });
+
+  it('claims queued deployments up to the free slots and announces each', async () => {
+    const fresh = await openTestDatabase(await databases.init('SQLITE_3'));
+    const project = projectRow();
+    await fresh.insertProject(project);
+    const m = new DeploymentStateMachine({
+      db: fresh,
+      logs: new DeploymentLogs(fresh, bus),
+      bus,
+    });
+    const rows = [];
+    for (let i = 0; i < 3; i++) {
+      const row = deploymentRow(project.id, {
+        created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+      });
+      await fresh.insertDeployment(row);
+      rows.push(row);
+    }
+    const seen: DeploymentEvent[] = [];
+    for (const r of rows) {
+      await bus.subscribe(deploymentChannel(r.id), e =>
+        seen.push(e as DeploymentEvent),
+      );
+    }
+    const claimed = await m.claimQueued(2, () => ({ runner_handle: 'h' }));
+    expect(claimed.map(r => r.id)).toEqual([rows[0].id, rows[1].id]);
+    expect(claimed.every(r => r.status === 'building')).toBe(true);
+    expect((await fresh.getDeployment(rows[2].id))!.status).toBe('queued');
+    expect(seen.filter(e => e.type === 'status')).toHaveLength(2);
+    expect(
+      seen.flatMap(e => (e.type === 'log' ? e.lines.map(l => l.text) : [])),
+    ).toEqual(['Build started', 'Build started']);
+    // Both slots are taken now.
+    expect(await m.claimQueued(2, () => ({}))).toEqual([]);
+  });
+});
