@@ -1,68 +1,58 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
 import {
-  TestDatabases,
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import request from 'supertest';
-import { novahostPlugin } from './plugin';
+  NovahostTestBackend,
+  service,
+  startNovahostTestBackend,
+  user,
+} from './__testUtils__/backend';
 import { startDnsServer } from './__testUtils__/dns';
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-const user = { Authorization: mockCredentials.user.header() };
-const service = { Authorization: mockCredentials.service.header() };
 
 describe.each(databases.eachSupportedId())('custom domains on %p', id => {
   let dns: Awaited<ReturnType<typeof startDnsServer>>;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let nh: NovahostTestBackend;
 
   beforeAll(async () => {
     dns = await startDnsServer();
-    backend = await startTestBackend({
-      features: [
-        novahostPlugin,
-        mockServices.database.factory({ knex: await databases.init(id) }),
-        mockServices.rootConfig.factory({
-          data: {
-            novahost: {
-              proxy: { baseDomain: 'novahost.test' },
-              domains: { dnsServers: [dns.server] },
-              store: {
-                type: 'local',
-                local: {
-                  directory: fs.mkdtempSync(
-                    path.join(os.tmpdir(), 'novahost-dom-'),
-                  ),
-                },
-              },
-            },
-          },
-        }),
-      ],
+    nh = await startNovahostTestBackend({
+      knex: await databases.init(id),
+      novahost: {
+        proxy: { baseDomain: 'novahost.test' },
+        domains: { dnsServers: [dns.server] },
+      },
     });
   });
   afterAll(async () => {
-    await backend?.stop();
+    await nh?.stop();
     await dns?.close();
   });
 
   it('adds a domain, verifies it by DNS TXT, routes it, and removes it', async () => {
-    const api = request(backend.server);
-    const project = (
-      await api
-        .post('/api/novahost/projects')
+    const api = nh.api;
+    const project = await nh.createProject({
+      name: 'Shop',
+      repoUrl: 'https://github.com/a/shop',
+    });
+    const other = await nh.createProject({
+      name: 'Other',
+      repoUrl: 'https://github.com/a/other',
+    });
+    const addDomain = (projectId: string, hostname: string) =>
+      api
+        .post(`/api/novahost/projects/${projectId}/domains`)
         .set(user)
-        .send({ name: 'Shop', repoUrl: 'https://github.com/a/shop' })
-    ).body;
-    const other = (
-      await api
-        .post('/api/novahost/projects')
-        .set(user)
-        .send({ name: 'Other', repoUrl: 'https://github.com/a/other' })
-    ).body;
+        .send({ hostname });
+    const verify = (projectId: string) =>
+      api
+        .post(
+          `/api/novahost/projects/${projectId}/domains/www.shop.example/verify`,
+        )
+        .set(user);
+    const routedDomains = async () =>
+      (await api.get('/api/novahost/routes').set(service)).body.projects.find(
+        (p: any) => p.id === project.id,
+      ).domains;
 
     for (const [hostname, message] of [
       ['not a host', /hostname/],
@@ -70,18 +60,12 @@ describe.each(databases.eachSupportedId())('custom domains on %p', id => {
       ['10.0.0.1', /hostname/],
       ['shop.novahost.test', /platform's own domain/],
     ]) {
-      const res = await api
-        .post(`/api/novahost/projects/${project.id}/domains`)
-        .set(user)
-        .send({ hostname });
+      const res = await addDomain(project.id, hostname);
       expect(res.status).toBe(400);
       expect(res.body.error.message).toMatch(message);
     }
 
-    const added = await api
-      .post(`/api/novahost/projects/${project.id}/domains`)
-      .set(user)
-      .send({ hostname: 'WWW.Shop.Example.' });
+    const added = await addDomain(project.id, 'WWW.Shop.Example.');
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({
       hostname: 'www.shop.example',
@@ -91,18 +75,11 @@ describe.each(databases.eachSupportedId())('custom domains on %p', id => {
         name: '_novahost-challenge.www.shop.example',
       },
     });
-    const taken = await api
-      .post(`/api/novahost/projects/${other.id}/domains`)
-      .set(user)
-      .send({ hostname: 'www.shop.example' });
+    const taken = await addDomain(other.id, 'www.shop.example');
     expect(taken.status).toBe(409);
 
     // Not verified: no TXT record yet, then a wrong one.
-    const early = await api
-      .post(
-        `/api/novahost/projects/${project.id}/domains/www.shop.example/verify`,
-      )
-      .set(user);
+    const early = await verify(project.id);
     expect(early.status).toBe(409);
     expect(early.body.error.message).toMatch(
       /No TXT record _novahost-challenge\.www\.shop\.example/,
@@ -110,46 +87,20 @@ describe.each(databases.eachSupportedId())('custom domains on %p', id => {
     dns.txt.set('_novahost-challenge.www.shop.example', [
       'novahost-verify=wrong',
     ]);
-    expect(
-      (
-        await api
-          .post(
-            `/api/novahost/projects/${project.id}/domains/www.shop.example/verify`,
-          )
-          .set(user)
-      ).status,
-    ).toBe(409);
-    let routes = await api.get('/api/novahost/routes').set(service);
-    expect(
-      routes.body.projects.find((p: any) => p.id === project.id).domains,
-    ).toEqual([]);
+    expect((await verify(project.id)).status).toBe(409);
+    expect(await routedDomains()).toEqual([]);
 
     // Another project cannot verify (or delete) it.
-    expect(
-      (
-        await api
-          .post(
-            `/api/novahost/projects/${other.id}/domains/www.shop.example/verify`,
-          )
-          .set(user)
-      ).status,
-    ).toBe(404);
+    expect((await verify(other.id)).status).toBe(404);
 
     dns.txt.set('_novahost-challenge.www.shop.example', [
       'unrelated',
       added.body.verification.value,
     ]);
-    const verified = await api
-      .post(
-        `/api/novahost/projects/${project.id}/domains/www.shop.example/verify`,
-      )
-      .set(user);
+    const verified = await verify(project.id);
     expect(verified.status).toBe(200);
     expect(verified.body.verified).toBe(true);
-    routes = await api.get('/api/novahost/routes').set(service);
-    expect(
-      routes.body.projects.find((p: any) => p.id === project.id).domains,
-    ).toEqual(['www.shop.example']);
+    expect(await routedDomains()).toEqual(['www.shop.example']);
 
     const list = await api
       .get(`/api/novahost/projects/${project.slug}/domains`)
@@ -167,9 +118,6 @@ describe.each(databases.eachSupportedId())('custom domains on %p', id => {
           .set(user)
       ).status,
     ).toBe(204);
-    routes = await api.get('/api/novahost/routes').set(service);
-    expect(
-      routes.body.projects.find((p: any) => p.id === project.id).domains,
-    ).toEqual([]);
+    expect(await routedDomains()).toEqual([]);
   });
 });

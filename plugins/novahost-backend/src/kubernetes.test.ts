@@ -1,26 +1,23 @@
-import {
-  TestDatabases,
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
 import net, { AddressInfo } from 'net';
 import path from 'path';
-import request from 'supertest';
-import { novahostPlugin } from './plugin';
+import {
+  Deployment,
+  logTexts,
+  NovahostTestBackend,
+  REDIS_URL,
+  startNovahostTestBackend,
+  user,
+} from './__testUtils__/backend';
 import { startFakeKubernetes } from './__testUtils__/fakeKubernetes';
 import { createSiteRepo } from './__testUtils__/repo';
 import { startS3Server } from './__testUtils__/s3';
-import { readEvents } from './__testUtils__/sse';
 import { jobName } from './runners';
 
 jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
-const user = { Authorization: mockCredentials.user.header() };
-const REDIS_URL =
-  process.env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING ??
-  'redis://127.0.0.1:6379';
 const PROGRAM = path.resolve(
   __dirname,
   '../../../packages/build-runner/src/main.ts',
@@ -43,8 +40,8 @@ const newScheduler = () => mockServices.scheduler() as MockScheduler;
 describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
   let s3: Awaited<ReturnType<typeof startS3Server>>;
   let k8s: Awaited<ReturnType<typeof startFakeKubernetes>>;
-  let knex: any;
-  let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+  let knex: Knex;
+  let nh: NovahostTestBackend | undefined;
   let scheduler = newScheduler();
   // Build pods reach the backend through a stable address (a Service in a
   // cluster); test backends get a new port on every start.
@@ -54,60 +51,57 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
 
   const start = async () => {
     scheduler = newScheduler();
-    backend = await startTestBackend({
-      features: [
-        novahostPlugin,
-        scheduler.factory(),
-        mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({
-          data: {
-            novahost: {
-              builds: { concurrency: 2, timeoutSeconds: 60 },
-              runner: {
-                type: 'kubernetes',
-                kubernetes: {
-                  url: k8s.url,
-                  // The simulated API server speaks plain HTTP.
-                  skipTLSVerify: true,
-                  token: 'cluster-token',
-                  namespace: NS,
-                  image: 'ghcr.io/novahost/build-runner:test',
-                  command: [process.execPath, PROGRAM],
-                  apiUrl: `http://127.0.0.1:${stablePort}/api/novahost`,
-                  ttlSecondsAfterFinished: 600,
-                },
-              },
-              store: s3.storeConfig(),
-              bus: { type: 'redis', redis: { url: REDIS_URL } },
-            },
+    nh = await startNovahostTestBackend({
+      knex,
+      features: [scheduler.factory()],
+      novahost: {
+        builds: { concurrency: 2, timeoutSeconds: 60 },
+        runner: {
+          type: 'kubernetes',
+          kubernetes: {
+            url: k8s.url,
+            // The simulated API server speaks plain HTTP.
+            skipTLSVerify: true,
+            token: 'cluster-token',
+            namespace: NS,
+            image: 'ghcr.io/novahost/build-runner:test',
+            command: [process.execPath, PROGRAM],
+            apiUrl: `http://127.0.0.1:${stablePort}/api/novahost`,
+            ttlSecondsAfterFinished: 600,
           },
-        }),
-      ],
+        },
+        store: s3.storeConfig(),
+        bus: { type: 'redis', redis: { url: REDIS_URL } },
+      },
     });
-    backendPort = (backend.server.address() as AddressInfo).port;
-    return request(backend.server);
+    backendPort = (nh.backend.server.address() as AddressInfo).port;
+    return nh;
   };
-  const logsUrl = (deploymentId: string) =>
-    `http://127.0.0.1:${backendPort}/api/novahost/deployments/${deploymentId}/logs`;
 
-  const waitFor = async (
-    api: ReturnType<typeof request>,
+  /** Polls the running backend, with the scheduler's periodic reconcile on demand. */
+  const waitFor = (
     deploymentId: string,
-    predicate: (d: any) => boolean,
-    ms = 60_000,
-  ) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const res = await api
-        .get(`/api/novahost/deployments/${deploymentId}`)
-        .set(user);
-      if (predicate(res.body)) return res.body;
-      if (Date.now() > deadline)
-        throw new Error(`still ${JSON.stringify(res.body)}`);
-      await new Promise(r => setTimeout(r, 200));
-      // The scheduler's periodic reconcile, on demand.
-      await scheduler.triggerTask('novahost-reconcile');
-    }
+    predicate: (d: Deployment) => unknown,
+    timeoutMs = 60_000,
+  ) =>
+    nh!.waitForDeployment(deploymentId, predicate, {
+      timeoutMs,
+      intervalMs: 200,
+      onPoll: () => scheduler.triggerTask('novahost-reconcile'),
+    });
+
+  /** A project whose repository is the local one, behind the API's back. */
+  const createProject = async (name: string, repoDir: string) => {
+    const project = await nh!.createProject({
+      name,
+      repoUrl: 'https://example.invalid/site.git',
+    });
+    // The fake cluster has no network: point the project at the local repo
+    // behind the API's back, as a git server would serve it.
+    await knex('novahost_projects')
+      .where({ id: project.id })
+      .update({ repo_url: repoDir });
+    return project;
   };
 
   beforeAll(async () => {
@@ -124,14 +118,14 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
     k8s = await startFakeKubernetes({ token: 'cluster-token' });
   });
   afterAll(async () => {
-    await backend?.stop();
+    await nh?.stop();
     await k8s?.close();
     await s3?.close();
     forwarder?.close();
   });
 
   it('runs a build as a hardened Job that uploads through presigned URLs', async () => {
-    const api = await start();
+    const { api } = await start();
     const repo = createSiteRepo({ files: { 'index.html': '<h1>k8s</h1>' } });
     const project = (
       await api
@@ -141,27 +135,10 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
     ).status;
     // Local repositories are for the local runner only.
     expect(project).toBe(400);
-    const created = await api
-      .post('/api/novahost/projects')
-      .set(user)
-      .send({ name: 'K8s Site', repoUrl: 'https://example.invalid/site.git' });
-    expect(created.status).toBe(201);
-    // The fake cluster has no network: point the project at the local repo
-    // behind the API's back, as a git server would serve it.
-    await knex('novahost_projects')
-      .where({ id: created.body.id })
-      .update({ repo_url: repo.dir });
+    const created = await createProject('K8s Site', repo.dir);
 
-    const d = (
-      await api
-        .post(`/api/novahost/projects/${created.body.id}/deployments`)
-        .set(user)
-        .send({})
-    ).body;
-    const events = await readEvents(logsUrl(d.id), user, {
-      until: e => e.event === 'finish',
-      timeoutMs: 90_000,
-    });
+    const d = await nh!.deploy(created.id);
+    const events = await nh!.logs(d.id, { timeoutMs: 90_000 });
     expect(events[events.length - 1].data).toEqual({
       status: 'ready',
       error: null,
@@ -223,55 +200,34 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
       container.env.find((e: any) => e.name === 'NOVAHOST_BUILD_TOKEN').value,
     ).toMatch(/^[\w-]{40,}$/);
 
-    const ready = await waitFor(api, d.id, x => x.status === 'ready');
+    const ready = await waitFor(d.id, x => x.status === 'ready');
     expect(ready.stats).toMatchObject({ files: 1, newBlobs: 1 });
   });
 
   it('ends OOM-killed, canceled and deleted builds with a reason, and removes orphaned Jobs', async () => {
-    const api = request(backend!.server);
     const repo = createSiteRepo({
       files: { 'index.html': 'slow' },
       lines: 600,
       delayMs: 50,
     });
-    const project = (
-      await api
-        .post('/api/novahost/projects')
-        .set(user)
-        .send({ name: 'Slow K8s', repoUrl: 'https://example.invalid/slow.git' })
-    ).body;
-    await knex('novahost_projects')
-      .where({ id: project.id })
-      .update({ repo_url: repo.dir });
-    const deploy = async () =>
-      (
-        await api
-          .post(`/api/novahost/projects/${project.id}/deployments`)
-          .set(user)
-          .send({})
-      ).body;
+    const project = await createProject('Slow K8s', repo.dir);
+    const deploy = () => nh!.deploy(project.id);
 
     // OOM: the kernel kills the container; reconcile reads it from the pod.
     const oom = await deploy();
-    await waitFor(api, oom.id, x => x.status === 'building' && x.commitSha);
+    await waitFor(oom.id, x => x.status === 'building' && x.commitSha);
     expect(k8s.oomKill(NS, jobName(oom.id))).toBe(true);
-    const oomed = await waitFor(
-      api,
-      oom.id,
-      x => x.status === 'failed',
-      30_000,
-    );
+    const oomed = await waitFor(oom.id, x => x.status === 'failed', 30_000);
     expect(oomed.error).toMatch(/OOMKilled \(exit code 137\)/);
 
     // Cancel: the Job is deleted with foreground propagation.
     const canceled = await deploy();
-    await waitFor(api, canceled.id, x => x.status === 'building');
-    const res = await api
+    await waitFor(canceled.id, x => x.status === 'building');
+    const res = await nh!.api
       .post(`/api/novahost/deployments/${canceled.id}/cancel`)
       .set(user);
     expect(res.body.status).toBe('canceled');
     await waitFor(
-      api,
       canceled.id,
       () => !k8s.jobs.has(`${NS}/${jobName(canceled.id)}`),
       15_000,
@@ -279,22 +235,9 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
 
     // Someone deletes the Job behind Novahost's back.
     const deleted = await deploy();
-    await waitFor(api, deleted.id, x => x.status === 'building' && x.commitSha);
-    await fetch(
-      `${k8s.url}/apis/batch/v1/namespaces/${NS}/jobs/${jobName(
-        deleted.id,
-      )}?propagationPolicy=Background`,
-      {
-        method: 'DELETE',
-        headers: { Authorization: 'Bearer cluster-token' },
-      },
-    );
-    const gone = await waitFor(
-      api,
-      deleted.id,
-      x => x.status === 'failed',
-      40_000,
-    );
+    await waitFor(deleted.id, x => x.status === 'building' && x.commitSha);
+    await k8s.deleteJob(NS, jobName(deleted.id));
+    const gone = await waitFor(deleted.id, x => x.status === 'failed', 40_000);
     expect(gone.error).toMatch(/build (Job is gone|program)/);
 
     // A Job whose deployment is no longer active is an orphan: deleted.
@@ -304,20 +247,9 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
     orphan.metadata.labels['novahost.dev/deployment'] = orphanId;
     orphan.spec.template.metadata.labels['novahost.dev/deployment'] = orphanId;
     orphan.spec.template.spec.containers[0].command = ['sleep', '60'];
-    const posted = await fetch(
-      `${k8s.url}/apis/batch/v1/namespaces/${NS}/jobs`,
-      {
-        method: 'POST',
-        headers: {
-          Authorization: 'Bearer cluster-token',
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify(orphan),
-      },
-    );
+    const posted = await k8s.createJob(NS, orphan);
     expect(posted.status).toBe(201);
     await waitFor(
-      api,
       oom.id,
       () => !k8s.jobs.has(`${NS}/${jobName(orphanId)}`),
       20_000,
@@ -325,48 +257,28 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
   });
 
   it('finishes a build across a backend restart without losing a log line', async () => {
-    let api = request(backend!.server);
     const repo = createSiteRepo({
       files: { 'index.html': 'restart' },
       lines: 120,
       delayMs: 50,
     });
-    const project = (
-      await api
-        .post('/api/novahost/projects')
-        .set(user)
-        .send({ name: 'Restart', repoUrl: 'https://example.invalid/r.git' })
-    ).body;
-    await knex('novahost_projects')
-      .where({ id: project.id })
-      .update({ repo_url: repo.dir });
-    const d = (
-      await api
-        .post(`/api/novahost/projects/${project.id}/deployments`)
-        .set(user)
-        .send({})
-    ).body;
-    await waitFor(api, d.id, x => x.status === 'building' && x.commitSha);
+    const project = await createProject('Restart', repo.dir);
+    const d = await nh!.deploy(project.id);
+    await waitFor(d.id, x => x.status === 'building' && x.commitSha);
 
-    await backend!.stop();
+    await nh!.stop();
     await new Promise(r => setTimeout(r, 1500)); // the pod keeps building, retrying its calls
-    api = await start();
+    await start();
 
     const done = await waitFor(
-      api,
       d.id,
       x => x.status === 'ready' || x.status === 'failed',
       90_000,
     );
     expect(done.status).toBe('ready');
-    const lines = (
-      await readEvents(logsUrl(d.id), user, {
-        until: e => e.event === 'finish',
-      })
-    )
-      .filter(e => e.event === 'log')
-      .map(e => e.data.text)
-      .filter((t: string) => /^build line/.test(t));
+    const lines = logTexts(await nh!.logs(d.id)).filter(t =>
+      /^build line/.test(t),
+    );
     expect(lines).toEqual(
       Array.from({ length: 120 }, (_, i) => `build line ${i + 1} of 120`),
     );

@@ -88,15 +88,7 @@ describe('Kubernetes views of build Jobs', () => {
         timeoutSeconds: 60,
       },
     );
-    const res = await fetch(`${k8s.url}/apis/batch/v1/namespaces/${NS}/jobs`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${TOKEN}`,
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify(job),
-    });
-    expect(res.status).toBe(201);
+    expect((await k8s.createJob(NS, job)).status).toBe(201);
   };
 
   const objectsOf = async (entity: Entity) => {
@@ -185,13 +177,8 @@ describe('Kubernetes views of build Jobs', () => {
   });
 
   it('carries the Job status the Kubernetes tab shows', async () => {
-    const res = await request(backend.url)
-      .post('/api/kubernetes/services/my-site')
-      .set('Authorization', mockCredentials.user.header())
-      .send({ entity: entities[0], auth: {} });
-    const novahost = (res.body.items as ClusterObjects[]).find(
-      i => i.cluster.name === 'novahost',
-    )!;
+    const { items } = await objectsOf(entities[0]);
+    const novahost = items.find(i => i.cluster.name === 'novahost')!;
     const jobs = novahost.resources.find(r => r.type === 'jobs')!.resources;
     const done = jobs.find(j => j.metadata.name.endsWith('aaaaaaa'));
     const running = jobs.find(j => j.metadata.name.endsWith('bbbbbbb'));

@@ -1,87 +1,51 @@
-import {
-  TestDatabases,
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { TestDatabases, mockCredentials } from '@backstage/backend-test-utils';
 import { blobKey, manifestKey } from '@internal/plugin-novahost-common';
 import { createHash } from 'crypto';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
-import request from 'supertest';
-import { novahostPlugin } from './plugin';
+import {
+  logTexts,
+  NovahostTestBackend,
+  service,
+  startNovahostTestBackend,
+  user,
+} from './__testUtils__/backend';
 import { createSiteRepo } from './__testUtils__/repo';
-import { readEvents, SseEvent } from './__testUtils__/sse';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-const user = { Authorization: mockCredentials.user.header() };
-const service = { Authorization: mockCredentials.service.header() };
 const sha256 = (s: string | Buffer) =>
   createHash('sha256').update(s).digest('hex');
 
 describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
-  let api: ReturnType<typeof request.agent>;
-  let base: string;
+  let nh: NovahostTestBackend;
+  let api: NovahostTestBackend['api'];
   let storeDir: string;
 
   beforeAll(async () => {
-    const knex = await databases.init(id);
-    storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-store-'));
-    backend = await startTestBackend({
-      features: [
-        novahostPlugin,
-        mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({
-          data: {
-            novahost: {
-              proxy: { baseDomain: 'localhost', publicPort: 8080 },
-              builds: { concurrency: 1, timeoutSeconds: 60 },
-              runner: { type: 'local' },
-              store: { type: 'local', local: { directory: storeDir } },
-            },
-          },
-        }),
-      ],
+    nh = await startNovahostTestBackend({
+      knex: await databases.init(id),
+      novahost: {
+        proxy: { baseDomain: 'localhost', publicPort: 8080 },
+        builds: { concurrency: 1, timeoutSeconds: 60 },
+        runner: { type: 'local' },
+      },
     });
-    api = request.agent(backend.server);
-    const address = backend.server.address();
-    base = `http://127.0.0.1:${
-      typeof address === 'object' ? address!.port : 0
-    }/api/novahost`;
+    api = nh.api;
+    storeDir = nh.storeDir;
   });
 
   afterAll(async () => {
-    await backend?.stop();
+    await nh?.stop();
   });
 
-  const createProject = async (body: object) => {
-    const res = await api.post('/api/novahost/projects').set(user).send(body);
-    expect(res.status).toBe(201);
-    return res.body;
-  };
-
-  const waitForStatus = async (deploymentId: string, statuses: string[]) => {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const res = await api
-        .get(`/api/novahost/deployments/${deploymentId}`)
-        .set(user);
-      if (statuses.includes(res.body.status)) return res.body;
-      if (Date.now() > deadline) {
-        throw new Error(`Deployment still ${res.body.status}`);
-      }
-      await new Promise(r => setTimeout(r, 100));
-    }
-  };
-
-  const allLogs = async (deploymentId: string) =>
-    readEvents(`${base}/deployments/${deploymentId}/logs`, user, {
-      until: e => e.event === 'finish',
+  const createProject = (body: object) => nh.createProject(body);
+  const waitForStatus = (deploymentId: string, statuses: string[]) =>
+    nh.waitForDeployment(deploymentId, d => statuses.includes(d.status), {
+      timeoutMs: 90_000,
     });
+  const allLogs = (deploymentId: string) => nh.logs(deploymentId);
 
   it('answers health without credentials and requires them elsewhere', async () => {
     const health = await api.get('/api/novahost/health');
@@ -231,10 +195,7 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       event: 'finish',
       data: { status: 'ready', error: null },
     });
-    const text = events
-      .filter(e => e.event === 'log')
-      .map(e => e.data.text)
-      .join('\n');
+    const text = logTexts(events).join('\n');
     expect(text).toContain('build line 3 of 3');
     expect(text).toContain('Deployment ready at');
 
@@ -265,12 +226,9 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       'about.html': '<p>about</p>',
       'assets/app.js': 'console.log(1)',
     });
-    const second = await api
-      .post(`/api/novahost/projects/${project.id}/deployments`)
-      .set(user)
-      .send({});
-    await allLogs(second.body.id);
-    const d2 = await waitForStatus(second.body.id, ['ready']);
+    const second = await nh.deploy(project.id);
+    await allLogs(second.id);
+    const d2 = await waitForStatus(second.id, ['ready']);
     expect(d2.stats).toMatchObject({ files: 3, newBlobs: 1 });
     expect(d2.isProduction).toBe(true);
     expect(
@@ -335,16 +293,13 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       repoUrl: repo.dir,
       installCommand: 'true',
     });
-    const created = await api
-      .post(`/api/novahost/projects/${project.id}/deployments`)
-      .set(user)
-      .send({});
-    expect(created.body.framework).toBeNull();
-    const events = await allLogs(created.body.id);
+    const created = await nh.deploy(project.id);
+    expect(created.framework).toBeNull();
+    const events = await allLogs(created.id);
     expect(events[events.length - 1].data.status).toBe('ready');
     expect(events.map(e => e.data.text)).toContain('Detected Vite');
 
-    const deployment = await waitForStatus(created.body.id, ['ready']);
+    const deployment = await waitForStatus(created.id, ['ready']);
     expect(deployment.framework).toBe('vite');
     const listed = await api.get('/api/novahost/projects').set(user);
     expect(
@@ -362,30 +317,21 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       failWith: 7,
     });
     const project = await createProject({ name: 'Broken', repoUrl: repo.dir });
-    const first = await api
-      .post(`/api/novahost/projects/${project.id}/deployments`)
-      .set(user)
-      .send({});
+    const first = await nh.deploy(project.id);
     // Concurrency is 1: the second waits in the queue.
-    const second = await api
-      .post(`/api/novahost/projects/${project.id}/deployments`)
-      .set(user)
-      .send({ ref: 'main' });
-    expect(
-      (await api.get(`/api/novahost/deployments/${second.body.id}`).set(user))
-        .body.status,
-    ).toBe('queued');
+    const second = await nh.deploy(project.id, { ref: 'main' });
+    expect((await nh.getDeployment(second.id)).status).toBe('queued');
     const canceled = await api
-      .post(`/api/novahost/deployments/${second.body.id}/cancel`)
+      .post(`/api/novahost/deployments/${second.id}/cancel`)
       .set(user);
     expect(canceled.status).toBe(200);
     expect(canceled.body.status).toBe('canceled');
 
-    const failed = await waitForStatus(first.body.id, ['failed']);
+    const failed = await waitForStatus(first.id, ['failed']);
     expect(failed.exitCode).toBe(7);
     expect(failed.error).toMatch(/exited with code 7/);
     expect(failed.finishedAt).toBeTruthy();
-    const events = await allLogs(first.body.id);
+    const events = await allLogs(first.id);
     expect(events[events.length - 1].data.status).toBe('failed');
     expect(events.map(e => e.data.text).join('\n')).toContain(
       'something broke',
@@ -400,50 +346,39 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       delayMs: 40,
     });
     const project = await createProject({ name: 'Slow', repoUrl: repo.dir });
-    const res = await api
-      .post(`/api/novahost/projects/${project.id}/deployments`)
-      .set(user)
-      .send({});
-    const url = `${base}/deployments/${res.body.id}/logs`;
+    const deployment = await nh.deploy(project.id);
 
     // First viewer leaves in the middle of the build…
-    const part1 = await readEvents(url, user, {
+    const part1 = await nh.logs(deployment.id, {
       until: e => e.event === 'log' && /build line 20 of/.test(e.data.text),
     });
     const lastId = [...part1].reverse().find(e => e.id)!.id!;
     // …and comes back with Last-Event-ID, as EventSource does.
-    const part2 = await readEvents(
-      url,
-      { ...user, 'Last-Event-ID': lastId },
-      {
-        until: e => e.event === 'finish',
-      },
-    );
+    const part2 = await nh.logs(deployment.id, {
+      headers: { ...user, 'Last-Event-ID': lastId },
+      until: e => e.event === 'finish',
+    });
     expect(part2[part2.length - 1].data.status).toBe('ready');
 
     const seen = [...part1, ...part2]
       .filter(e => e.event === 'log')
       .map(e => e.data.seq as number);
-    const full = (await allLogs(res.body.id))
+    const full = (await allLogs(deployment.id))
       .filter(e => e.event === 'log')
       .map(e => e.data.seq as number);
     expect(seen).toEqual(full);
     expect(new Set(seen).size).toBe(seen.length);
     expect(full).toEqual([...full].sort((x, y) => x - y));
-    const lines = [...part1, ...part2]
-      .filter((e: SseEvent) => e.event === 'log')
-      .map(e => e.data.text)
-      .filter(t => /^build line/.test(t));
+    const lines = logTexts([...part1, ...part2]).filter(t =>
+      /^build line/.test(t),
+    );
     expect(lines).toHaveLength(60);
 
     // ?after= works like Last-Event-ID.
-    const tail = await readEvents(
-      `${url}?after=${full[full.length - 3]}`,
-      user,
-      {
-        until: e => e.event === 'finish',
-      },
-    );
+    const tail = await nh.logs(deployment.id, {
+      query: `?after=${full[full.length - 3]}`,
+      until: e => e.event === 'finish',
+    });
     expect(tail.filter(e => e.event === 'log')).toHaveLength(2);
     await api.delete(`/api/novahost/projects/${project.id}`).set(user);
   });

@@ -1,27 +1,21 @@
-import {
-  TestDatabases,
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { blobKey } from '@internal/plugin-novahost-common';
 import { createHash } from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import request from 'supertest';
-import { novahostPlugin } from './plugin';
+import {
+  NovahostTestBackend,
+  REDIS_URL,
+  startNovahostTestBackend,
+  user,
+} from './__testUtils__/backend';
 import { createSiteRepo } from './__testUtils__/repo';
 import { startS3Server } from './__testUtils__/s3';
-import { readEvents } from './__testUtils__/sse';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
-const user = { Authorization: mockCredentials.user.header() };
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const REDIS_URL =
-  process.env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING ??
-  'redis://127.0.0.1:6379';
 
 /**
  * The production stores with a local build: Postgres, Redis pub/sub and an
@@ -32,63 +26,42 @@ describe.each(databases.eachSupportedId())(
   'novahost with s3 + redis on %p',
   id => {
     let s3: Awaited<ReturnType<typeof startS3Server>>;
-    let backend: Awaited<ReturnType<typeof startTestBackend>>;
+    let nh: NovahostTestBackend;
 
     beforeAll(async () => {
       s3 = await startS3Server();
-      backend = await startTestBackend({
-        features: [
-          novahostPlugin,
-          mockServices.database.factory({ knex: await databases.init(id) }),
-          mockServices.rootConfig.factory({
-            data: {
-              novahost: {
-                builds: { concurrency: 2, timeoutSeconds: 60 },
-                runner: { type: 'local' },
-                store: s3.storeConfig(),
-                bus: { type: 'redis', redis: { url: REDIS_URL } },
-              },
-            },
-          }),
-        ],
+      nh = await startNovahostTestBackend({
+        knex: await databases.init(id),
+        novahost: {
+          builds: { concurrency: 2, timeoutSeconds: 60 },
+          runner: { type: 'local' },
+          store: s3.storeConfig(),
+          bus: { type: 'redis', redis: { url: REDIS_URL } },
+        },
       });
     });
     afterAll(async () => {
-      await backend?.stop();
+      await nh?.stop();
       await s3?.close();
     });
 
     it('builds into the bucket, dedupes by hash, and deletes what nothing uses', async () => {
-      const api = request(backend.server);
-      const port = (backend.server.address() as { port: number }).port;
       const repo = createSiteRepo({
         files: { 'index.html': '<h1>s3 v1</h1>', 'app.js': 'same' },
       });
-      const project = (
-        await api
-          .post('/api/novahost/projects')
-          .set(user)
-          .send({ name: 'S3 Site', repoUrl: repo.dir })
-      ).body;
+      const project = await nh.createProject({
+        name: 'S3 Site',
+        repoUrl: repo.dir,
+      });
 
       const deploy = async () => {
-        const d = (
-          await api
-            .post(`/api/novahost/projects/${project.id}/deployments`)
-            .set(user)
-            .send({})
-        ).body;
-        const events = await readEvents(
-          `http://127.0.0.1:${port}/api/novahost/deployments/${d.id}/logs`,
-          user,
-          { until: e => e.event === 'finish' },
-        );
+        const d = await nh.deploy(project.id);
+        const events = await nh.logs(d.id);
         expect(events[events.length - 1].data).toEqual({
           status: 'ready',
           error: null,
         });
-        return (await api.get(`/api/novahost/deployments/${d.id}`).set(user))
-          .body;
+        return nh.getDeployment(d.id);
       };
 
       const first = await deploy();
@@ -105,7 +78,7 @@ describe.each(databases.eachSupportedId())(
       expect(second.isProduction).toBe(true);
 
       expect(
-        (await api.delete(`/api/novahost/projects/${project.id}`).set(user))
+        (await nh.api.delete(`/api/novahost/projects/${project.id}`).set(user))
           .status,
       ).toBe(204);
       expect(fs.existsSync(objectPath(sha256('<h1>s3 v1</h1>')))).toBe(false);

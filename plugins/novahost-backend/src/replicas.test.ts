@@ -1,35 +1,23 @@
-import {
-  TestDatabases,
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import request from 'supertest';
-import { novahostPlugin } from './plugin';
+import {
+  NovahostTestBackend,
+  REDIS_URL,
+  service,
+  startNovahostTestBackend,
+} from './__testUtils__/backend';
 import { createSiteRepo } from './__testUtils__/repo';
-import { readEvents } from './__testUtils__/sse';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
-const user = { Authorization: mockCredentials.user.header() };
-const service = { Authorization: mockCredentials.service.header() };
-const REDIS_URL =
-  process.env.BACKSTAGE_TEST_CACHE_REDIS7_CONNECTION_STRING ??
-  'redis://127.0.0.1:6379';
 
 /** Two backend replicas on one Postgres and one Redis. */
 describe.each(databases.eachSupportedId())('two replicas on %p', id => {
-  type Backend = Awaited<ReturnType<typeof startTestBackend>>;
-  let a: Backend;
-  let b: Backend;
-  const url = (backend: Backend, p: string) =>
-    `http://127.0.0.1:${
-      (backend.server.address() as { port: number }).port
-    }/api/novahost${p}`;
+  let a: NovahostTestBackend;
+  let b: NovahostTestBackend;
 
   beforeAll(async () => {
     const knex = await databases.init(id);
@@ -37,21 +25,14 @@ describe.each(databases.eachSupportedId())('two replicas on %p', id => {
       path.join(os.tmpdir(), 'novahost-replicas-'),
     );
     const start = () =>
-      startTestBackend({
-        features: [
-          novahostPlugin,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              novahost: {
-                builds: { concurrency: 1, timeoutSeconds: 60 },
-                runner: { type: 'local' },
-                store: { type: 'local', local: { directory: storeDir } },
-                bus: { type: 'redis', redis: { url: REDIS_URL } },
-              },
-            },
-          }),
-        ],
+      startNovahostTestBackend({
+        knex,
+        storeDir,
+        novahost: {
+          builds: { concurrency: 1, timeoutSeconds: 60 },
+          runner: { type: 'local' },
+          bus: { type: 'redis', redis: { url: REDIS_URL } },
+        },
       });
     a = await start();
     b = await start();
@@ -62,22 +43,19 @@ describe.each(databases.eachSupportedId())('two replicas on %p', id => {
   });
 
   it('holds the concurrency limit across replicas and fans logs and routes out through Redis', async () => {
-    const apiA = request(a.server);
-    const apiB = request(b.server);
     const repo = createSiteRepo({
       files: { 'index.html': 'r' },
       lines: 30,
       delayMs: 30,
     });
-    const project = (
-      await apiA
-        .post('/api/novahost/projects')
-        .set(user)
-        .send({ name: 'Replicated', repoUrl: repo.dir })
-    ).body;
+    const project = await a.createProject({
+      name: 'Replicated',
+      repoUrl: repo.dir,
+    });
 
     // B's route stream, to see A's changes.
-    const routeEvents = readEvents(url(b, '/routes/events'), service, {
+    const routeEvents = b.events('/routes/events', {
+      headers: service,
       until: (_e, all) =>
         all.some(x =>
           x.data.projects?.some(
@@ -88,32 +66,16 @@ describe.each(databases.eachSupportedId())('two replicas on %p', id => {
     });
 
     // Deployments created on both replicas at once: one builds at a time.
-    const created = await Promise.all([
-      apiA
-        .post(`/api/novahost/projects/${project.id}/deployments`)
-        .set(user)
-        .send({}),
-      apiB
-        .post(`/api/novahost/projects/${project.id}/deployments`)
-        .set(user)
-        .send({}),
-      apiA
-        .post(`/api/novahost/projects/${project.id}/deployments`)
-        .set(user)
-        .send({}),
-    ]);
-    const ids = created.map(r => r.body.id as string);
+    const created = await Promise.all(
+      [a, b, a].map(backend => backend.deploy(project.id)),
+    );
+    const ids = created.map(d => d.id);
     let maxRunning = 0;
     let final: string[] = [];
     const statuses = async () =>
       Promise.all(
         ids.map(
-          async (d, i) =>
-            (
-              await (i % 2 ? apiA : apiB)
-                .get(`/api/novahost/deployments/${d}`)
-                .set(user)
-            ).body.status,
+          async (d, i) => (await (i % 2 ? a : b).getDeployment(d)).status,
         ),
       );
     for (;;) {
@@ -133,13 +95,7 @@ describe.each(databases.eachSupportedId())('two replicas on %p', id => {
 
     // Every log line, on either replica, whichever built it.
     for (const d of ids) {
-      const [onA, onB] = await Promise.all(
-        [a, b].map(backend =>
-          readEvents(url(backend, `/deployments/${d}/logs`), user, {
-            until: e => e.event === 'finish',
-          }),
-        ),
-      );
+      const [onA, onB] = await Promise.all([a, b].map(x => x.logs(d)));
       const lines = (events: typeof onA) =>
         events
           .filter(e => e.event === 'log')

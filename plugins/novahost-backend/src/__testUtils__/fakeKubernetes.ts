@@ -472,6 +472,25 @@ export async function startFakeKubernetes(options: { token: string }) {
     pods,
     created,
     validationErrors,
+    /** Creates a Job through the API, as kubectl or another controller would. */
+    createJob: (namespace: string, job: object) =>
+      fetch(`${url}/apis/batch/v1/namespaces/${namespace}/jobs`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${options.token}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify(job),
+      }),
+    /** Deletes a Job through the API, leaving its pods to the garbage collector. */
+    deleteJob: (namespace: string, name: string) =>
+      fetch(
+        `${url}/apis/batch/v1/namespaces/${namespace}/jobs/${name}?propagationPolicy=Background`,
+        {
+          method: 'DELETE',
+          headers: { Authorization: `Bearer ${options.token}` },
+        },
+      ),
     /** Kills a Job's container as the kernel's OOM killer would. */
     oomKill: (namespace: string, name: string) =>
       kill(`${namespace}/${name}`, 'OOMKilled', 137, 'SIGKILL'),
