@@ -1,21 +1,25 @@
 /**
  * Read access to deployments in the artifact store. Manifests are immutable,
  * so each is read once and kept (bounded LRU); blobs are opened per request
- * by content hash, never listed.
+ * by content hash, never listed. The stores themselves (local directory,
+ * S3/R2) are the backend's, from @internal/plugin-novahost-node; this module
+ * adds the proxy's concerns: manifest validation, `_redirects`/`_headers`
+ * parsing and the ProxyError codes.
  */
-import { createReadStream, promises as fs } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import http from 'node:http';
-import https from 'node:https';
 import {
-  blobKey,
   isSafeManifestPath,
-  manifestKey,
   type ManifestEntry,
 } from '@internal/plugin-novahost-common';
+import {
+  isNotFoundError,
+  LocalArtifactStore,
+  Lru,
+  S3ArtifactStore,
+  type ArtifactStoreReader,
+  type ByteRange,
+  type S3StoreOptions,
+} from '@internal/plugin-novahost-node';
 import type { LoadedManifest } from './files';
 import { ProxyError } from './errors';
 import { parseHeaders, parseRedirects } from './rules';
@@ -76,58 +80,31 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A bounded map that forgets the least recently used entry. */
-export class Lru<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-
-  private newest: K | undefined;
-
-  get(key: K): V | undefined {
-    const value = this.map.get(key);
-    // Re-insert to mark it recent, unless it already is (the hot path of
-    // a busy site asks for the same key again and again).
-    if (value !== undefined && key !== this.newest) {
-      this.map.delete(key);
-      this.map.set(key, value);
-      this.newest = key;
-    }
-    return value;
-  }
-
-  set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    this.newest = key;
-    if (this.map.size > this.max) {
-      this.map.delete(this.map.keys().next().value as K);
-    }
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-}
-
 /**
  * Caches immutable manifests (bounded) and collapses concurrent reads of the
- * same one; subclasses only fetch the raw JSON.
+ * same one; the store only fetches them.
  */
-abstract class CachingReader implements ArtifactReader {
+class CachingReader implements ArtifactReader {
   private readonly manifests: Lru<string, LoadedManifest>;
   private readonly loading = new Map<string, Promise<LoadedManifest>>();
 
-  constructor(options: { manifestCacheSize?: number } = {}) {
+  constructor(
+    private readonly store: ArtifactStoreReader,
+    options: { manifestCacheSize?: number } = {},
+  ) {
     this.manifests = new Lru(options.manifestCacheSize ?? 1000);
   }
 
-  /** The manifest file's text (keys are validated: uuid, hex). */
-  protected abstract readManifestText(key: string): Promise<string>;
-
-  abstract openBlob(
-    hash: string,
-    range?: { start: number; end: number },
-  ): Promise<Readable>;
+  async openBlob(hash: string, range?: ByteRange): Promise<Readable> {
+    try {
+      return await this.store.openBlob(hash, range);
+    } catch (error) {
+      if (isNotFoundError(error)) {
+        throw new ProxyError('blob_missing', String(error), { cause: error });
+      }
+      throw error;
+    }
+  }
 
   cachedManifest(deploymentId: string): LoadedManifest | undefined {
     return this.manifests.get(deploymentId);
@@ -148,8 +125,9 @@ abstract class CachingReader implements ArtifactReader {
 
   private async read(deploymentId: string): Promise<LoadedManifest> {
     try {
-      const text = await this.readManifestText(manifestKey(deploymentId));
-      const manifest = loadManifest(deploymentId, JSON.parse(text));
+      const stored = await this.store.getManifest(deploymentId);
+      if (!stored) throw new Error(`no manifest for ${deploymentId}`);
+      const manifest = loadManifest(deploymentId, stored);
       // Parsed once per deployment, with the manifest.
       const rulesText = async (name: string) => {
         const entry = manifest.files.get(name);
@@ -177,175 +155,18 @@ export class LocalArtifactReader extends CachingReader {
   readonly directory: string;
 
   constructor(directory: string, options: { manifestCacheSize?: number } = {}) {
-    super(options);
-    this.directory = resolve(directory);
+    const store = new LocalArtifactStore(directory);
+    super(store, options);
+    this.directory = store.directory;
   }
-
-  protected readManifestText(key: string): Promise<string> {
-    // Keys are validated (uuid, hex), so they never leave the directory.
-    return fs.readFile(resolve(this.directory, key), 'utf8');
-  }
-
-  openBlob(
-    hash: string,
-    range?: { start: number; end: number },
-  ): Promise<Readable> {
-    return new Promise((resolvePromise, reject) => {
-      const stream = createReadStream(
-        resolve(this.directory, blobKey(hash)),
-        range,
-      );
-      stream.once('open', () => resolvePromise(stream));
-      stream.once('error', error =>
-        reject(new ProxyError('blob_missing', String(error), { cause: error })),
-      );
-    });
-  }
-}
-
-/** Where the S3 reader finds the bucket (the backend's `novahost.store.s3`). */
-export interface S3ReaderOptions {
-  bucket: string;
-  endpoint?: string;
-  region: string;
-  forcePathStyle: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-  prefix: string;
-  /**
-   * How blobs are read: `getObject` streams the SDK's GetObject response;
-   * `presignedUrl` fetches a presigned GET URL (signed once per blob and
-   * reused) with a plain keep-alive HTTP client. `yarn bench:proxy-s3`
-   * measures both.
-   */
-  fetchMode?: 'getObject' | 'presignedUrl';
-}
-
-function isNotFound(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    err?.name === 'NoSuchKey' ||
-    err?.name === 'NotFound' ||
-    err?.$metadata?.httpStatusCode === 404
-  );
 }
 
 /**
- * Reads deployments from an S3-compatible bucket (R2 in production):
- * manifests once per deployment, blobs streamed with GetObject by their
- * content hash — never a listing per request.
+ * Reads deployments from an S3-compatible bucket (R2 in production), with
+ * `fetchMode` choosing how blobs are fetched (see S3StoreOptions).
  */
 export class S3ArtifactReader extends CachingReader {
-  private readonly client: S3Client;
-  private readonly httpAgent = new http.Agent({
-    keepAlive: true,
-    maxSockets: 256,
-  });
-  private readonly httpsAgent = new https.Agent({
-    keepAlive: true,
-    maxSockets: 256,
-  });
-  private readonly urls = new Lru<string, { url: string; until: number }>(
-    50_000,
-  );
-
-  constructor(
-    private readonly o: S3ReaderOptions,
-    options: { manifestCacheSize?: number } = {},
-  ) {
-    super(options);
-    this.client = new S3Client({
-      endpoint: o.endpoint,
-      region: o.region,
-      forcePathStyle: o.forcePathStyle,
-      credentials: o.credentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: {
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-      },
-    });
-  }
-
-  /** A presigned GET URL of a blob, signed for an hour and reused for 50 minutes. */
-  private async presignedUrl(hash: string): Promise<string> {
-    const cached = this.urls.get(hash);
-    if (cached && cached.until > Date.now()) return cached.url;
-    const url = await getSignedUrl(
-      this.client,
-      new GetObjectCommand({
-        Bucket: this.o.bucket,
-        Key: `${this.o.prefix}${blobKey(hash)}`,
-      }),
-      { expiresIn: 3600 },
-    );
-    this.urls.set(hash, { url, until: Date.now() + 50 * 60_000 });
-    return url;
-  }
-
-  /** Reads a blob from its presigned URL; no visitor header is ever forwarded. */
-  private async fetchPresigned(
-    hash: string,
-    range?: { start: number; end: number },
-  ): Promise<Readable> {
-    const url = await this.presignedUrl(hash);
-    const secure = url.startsWith('https:');
-    return new Promise((resolvePromise, reject) => {
-      const req = (secure ? https : http).get(
-        url,
-        {
-          agent: secure ? this.httpsAgent : this.httpAgent,
-          headers: range ? { Range: `bytes=${range.start}-${range.end}` } : {},
-        },
-        res => {
-          if (res.statusCode === 200 || res.statusCode === 206) {
-            resolvePromise(res);
-            return;
-          }
-          res.resume();
-          if (res.statusCode === 403) this.urls.set(hash, { url, until: 0 });
-          reject(
-            res.statusCode === 404
-              ? new ProxyError('blob_missing')
-              : new Error(`the store answered ${res.statusCode}`),
-          );
-        },
-      );
-      req.on('error', reject);
-    });
-  }
-
-  protected async readManifestText(key: string): Promise<string> {
-    const res = await this.client.send(
-      new GetObjectCommand({
-        Bucket: this.o.bucket,
-        Key: `${this.o.prefix}${key}`,
-      }),
-    );
-    return res.Body!.transformToString('utf8');
-  }
-
-  async openBlob(
-    hash: string,
-    range?: { start: number; end: number },
-  ): Promise<Readable> {
-    if (this.o.fetchMode === 'presignedUrl') {
-      return this.fetchPresigned(hash, range);
-    }
-    try {
-      const res = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.o.bucket,
-          Key: `${this.o.prefix}${blobKey(hash)}`,
-          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-        }),
-      );
-      return res.Body as Readable;
-    } catch (error) {
-      if (isNotFound(error)) {
-        throw new ProxyError('blob_missing', String(error), { cause: error });
-      }
-      throw error;
-    }
+  constructor(o: S3StoreOptions, options: { manifestCacheSize?: number } = {}) {
+    super(new S3ArtifactStore(o), options);
   }
 }

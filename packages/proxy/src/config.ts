@@ -1,5 +1,8 @@
 import type { Config } from '@backstage/config';
-import type { S3ReaderOptions } from './artifacts';
+import {
+  readArtifactStoreConfig,
+  type ArtifactStoreConfig,
+} from '@internal/plugin-novahost-node';
 
 /** The proxy's settings, read from the same app-config as the backend. */
 export interface ProxyConfig {
@@ -22,12 +25,9 @@ export interface ProxyConfig {
   headersTimeoutMs?: number;
   /** …and its whole request within this long (default 30 s). */
   requestTimeoutMs?: number;
-  store:
-    | { type: 'local'; directory: string }
-    | ({ type: 's3' } & S3ReaderOptions);
+  /** The backend's `novahost.store`, read the same way it does. */
+  store: ArtifactStoreConfig;
 }
-
-export const DEFAULT_STORE_DIRECTORY = '../../.novahost/artifacts';
 
 function readFetchMode(config: Config): 'getObject' | 'presignedUrl' {
   const mode = config.getOptionalString('novahost.proxy.s3FetchMode');
@@ -43,38 +43,10 @@ function readFetchMode(config: Config): 'getObject' | 'presignedUrl' {
 }
 
 function readStore(config: Config): ProxyConfig['store'] {
-  const type = config.getOptionalString('novahost.store.type') ?? 'local';
-  if (type === 'local') {
-    return {
-      type,
-      directory:
-        config.getOptionalString('novahost.store.local.directory') ??
-        DEFAULT_STORE_DIRECTORY,
-    };
-  }
-  if (type === 's3') {
-    const c = config.getConfig('novahost.store.s3');
-    const credentials = c.getOptionalConfig('credentials');
-    const prefix = c.getOptionalString('prefix') ?? '';
-    return {
-      type,
-      bucket: c.getString('bucket'),
-      endpoint: c.getOptionalString('endpoint') || undefined,
-      region: c.getOptionalString('region') ?? 'auto',
-      forcePathStyle: c.getOptionalBoolean('forcePathStyle') ?? false,
-      credentials: credentials
-        ? {
-            accessKeyId: credentials.getString('accessKeyId'),
-            secretAccessKey: credentials.getString('secretAccessKey'),
-          }
-        : undefined,
-      prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
-      fetchMode: readFetchMode(config),
-    };
-  }
-  throw new Error(
-    `novahost.store.type '${type}' is not supported, expected 'local' or 's3'`,
-  );
+  const store = readArtifactStoreConfig(config);
+  return store.type === 's3'
+    ? { ...store, fetchMode: readFetchMode(config) }
+    : store;
 }
 
 /** Reads `novahost.proxy.*` and `novahost.store.*`, failing with the key that is wrong. */

@@ -8,7 +8,12 @@ import {
   V1Job,
   V1Pod,
 } from '@kubernetes/client-node';
-import { BuildExit, BuildRequest, BuildRunner, BuildState } from './types';
+import type {
+  BuildExit,
+  BuildRequest,
+  BuildRunner,
+  BuildState,
+} from '@internal/plugin-novahost-node';
 
 /** Labels every build Job and its pod carry. */
 export const LABELS = {

@@ -4,7 +4,12 @@ import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { BuildExit, BuildRequest, BuildRunner, BuildState } from './types';
+import type {
+  BuildExit,
+  BuildRequest,
+  BuildRunner,
+  BuildState,
+} from '@internal/plugin-novahost-node';
 
 const KILL_GRACE_MS = 5000;
 const STDERR_TAIL_BYTES = 4096;

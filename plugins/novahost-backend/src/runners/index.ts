@@ -2,15 +2,20 @@ import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { KubernetesBuildRunner } from './KubernetesBuildRunner';
 import { LocalBuildRunner } from './LocalBuildRunner';
-import { BuildRunner, BuildRunnerType } from './types';
+import type {
+  BuildRunner,
+  BuildRunnerType,
+} from '@internal/plugin-novahost-node';
 
+// The runner contract lives in novahost-node, so backend modules can
+// implement it (novahostRunnerExtensionPoint); the implementations live here.
 export type {
   BuildRunner,
   BuildRunnerType,
   BuildRequest,
   BuildExit,
   BuildState,
-} from './types';
+} from '@internal/plugin-novahost-node';
 export {
   KubernetesBuildRunner,
   buildJob,

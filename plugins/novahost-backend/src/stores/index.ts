@@ -1,40 +1,16 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
-import { LocalArtifactStore } from './LocalArtifactStore';
-import { S3ArtifactStore } from './S3ArtifactStore';
-import { ArtifactStore, ArtifactStoreType } from './types';
-
+// The stores live in @internal/plugin-novahost-node, shared with the proxy.
+// This re-export keeps existing imports working until they point there.
+export {
+  artifactStoreFromConfig,
+  createS3Client,
+  DEFAULT_LOCAL_STORE_DIRECTORY,
+  LocalArtifactStore,
+  readS3StoreOptions,
+  S3ArtifactStore,
+} from '@internal/plugin-novahost-node';
 export type {
   ArtifactStore,
   ArtifactStoreType,
   BlobUploadTarget,
-} from './types';
-export { LocalArtifactStore } from './LocalArtifactStore';
-export {
-  S3ArtifactStore,
-  createS3Client,
-  readS3StoreOptions,
-} from './S3ArtifactStore';
-export type { S3StoreOptions } from './S3ArtifactStore';
-
-/** Creates the configured artifact store (`novahost.store.type`), like techdocs' Publisher.fromConfig. */
-export function artifactStoreFromConfig(
-  config: Config,
-  logger: LoggerService,
-): ArtifactStore {
-  const type = (config.getOptionalString('novahost.store.type') ??
-    'local') as ArtifactStoreType;
-  switch (type) {
-    case 'local': {
-      const store = LocalArtifactStore.fromConfig(config);
-      logger.info(`Novahost artifacts stored in ${store.directory}`);
-      return store;
-    }
-    case 's3':
-      return S3ArtifactStore.fromConfig(config, logger);
-    default:
-      throw new Error(
-        `Unknown novahost.store.type '${type}', expected 'local' or 's3'`,
-      );
-  }
-}
+  S3StoreOptions,
+} from '@internal/plugin-novahost-node';

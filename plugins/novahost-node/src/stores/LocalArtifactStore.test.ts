@@ -5,8 +5,15 @@ import os from 'os';
 import path from 'path';
 import { Readable } from 'stream';
 import { LocalArtifactStore } from './LocalArtifactStore';
+import { isNotFoundError } from './notFound';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 describe('LocalArtifactStore', () => {
   let dir: string;
@@ -58,5 +65,21 @@ describe('LocalArtifactStore', () => {
     expect(await store.getManifest('d-1')).toEqual(manifest);
     await store.deleteManifests(['d-1']);
     expect(await store.getManifest('d-1')).toBeUndefined();
+  });
+
+  it('opens blobs for reading, whole or a byte range', async () => {
+    const hash = sha('hello world');
+    await store.putBlob(hash, Readable.from([Buffer.from('hello world')]), 100);
+    expect(await text(await store.openBlob(hash))).toBe('hello world');
+    expect(await text(await store.openBlob(hash, { start: 6, end: 10 }))).toBe(
+      'world',
+    );
+    const missing = store.openBlob(sha('nothing'));
+    await expect(missing).rejects.toThrow(/No blob/);
+    expect(isNotFoundError(await missing.catch(e => e))).toBe(true);
+  });
+
+  it('reads the directory relative to the working directory', () => {
+    expect(new LocalArtifactStore('x/y').directory).toBe(path.resolve('x/y'));
   });
 });

@@ -1,5 +1,5 @@
 import type { DeploymentManifest } from '@internal/plugin-novahost-common';
-import { Readable } from 'stream';
+import type { Readable } from 'stream';
 
 /** Store implementations, chosen by `novahost.store.type`. */
 export type ArtifactStoreType = 'local' | 's3';
@@ -12,11 +12,29 @@ export type BlobUploadTarget = {
   headers?: Record<string, string>;
 };
 
+/** Bytes `start` to `end` of a blob, both inclusive (as in HTTP ranges). */
+export type ByteRange = { start: number; end: number };
+
+/**
+ * The read side of a store: what the proxy serves deployments from.
+ * Manifests are read by deployment id, blobs by content hash; nothing is
+ * ever listed.
+ */
+export interface ArtifactStoreReader {
+  /** The stored manifest as written, or undefined when there is none. */
+  getManifest(deploymentId: string): Promise<DeploymentManifest | undefined>;
+  /**
+   * Opens a blob for reading, optionally a byte range. Rejects with a
+   * NotFoundError (see isNotFoundError) when the store does not have it.
+   */
+  openBlob(hash: string, range?: ByteRange): Promise<Readable>;
+}
+
 /**
  * Content-addressed storage of build output. Blobs are immutable and keyed by
  * their sha256; a deployment is a manifest of path → hash.
  */
-export interface ArtifactStore {
+export interface ArtifactStore extends ArtifactStoreReader {
   /** Fails with a clear error when the store cannot be used (startup check). */
   checkReady(): Promise<void>;
 
@@ -48,6 +66,5 @@ export interface ArtifactStore {
   deleteBlobs(hashes: string[]): Promise<void>;
 
   putManifest(manifest: DeploymentManifest): Promise<void>;
-  getManifest(deploymentId: string): Promise<DeploymentManifest | undefined>;
   deleteManifests(deploymentIds: string[]): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import type { Config } from '@backstage/config';
+import { InputError, NotFoundError } from '@backstage/errors';
 import {
   DeploymentManifest,
   blobKey,
@@ -11,24 +11,25 @@ import fs from 'fs';
 import path from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
-import { ArtifactStore, BlobUploadTarget } from './types';
-
-export const DEFAULT_LOCAL_STORE_DIRECTORY = '../../.novahost/artifacts';
+import { readLocalStoreDirectory } from './config';
+import { isNotFoundError } from './notFound';
+import type { ArtifactStore, BlobUploadTarget, ByteRange } from './types';
 
 /**
  * Artifacts in a directory: `blobs/ab/<hash>` and `manifests/<id>.json`.
- * The proxy reads the same directory. Writes go to a temp file first and
- * are renamed into place, so readers never see partial content.
+ * The backend writes it, the proxy reads it. Writes go to a temp file first
+ * and are renamed into place, so readers never see partial content.
  */
 export class LocalArtifactStore implements ArtifactStore {
   static fromConfig(config: Config): LocalArtifactStore {
-    const dir =
-      config.getOptionalString('novahost.store.local.directory') ??
-      DEFAULT_LOCAL_STORE_DIRECTORY;
-    return new LocalArtifactStore(path.resolve(dir));
+    return new LocalArtifactStore(readLocalStoreDirectory(config));
   }
 
-  constructor(readonly directory: string) {}
+  readonly directory: string;
+
+  constructor(directory: string) {
+    this.directory = path.resolve(directory);
+  }
 
   private pathOf(key: string): string {
     return resolveSafeChildPath(this.directory, key);
@@ -118,6 +119,23 @@ export class LocalArtifactStore implements ArtifactStore {
     }
   }
 
+  openBlob(hash: string, range?: ByteRange): Promise<Readable> {
+    // The proxy's hot path: a plain join, no realpath calls. blobKey only
+    // accepts hex digests, so the key never leaves the directory.
+    const file = path.join(this.directory, blobKey(hash));
+    return new Promise((resolve, reject) => {
+      const stream = fs.createReadStream(file, range);
+      stream.once('open', () => resolve(stream));
+      stream.once('error', error =>
+        reject(
+          isNotFoundError(error)
+            ? new NotFoundError(`No blob ${hash}`, error)
+            : error,
+        ),
+      );
+    });
+  }
+
   async deleteBlobs(hashes: string[]): Promise<void> {
     for (const hash of hashes) {
       await fs.promises.rm(this.pathOf(blobKey(hash)), { force: true });
@@ -141,7 +159,7 @@ export class LocalArtifactStore implements ArtifactStore {
       );
       return JSON.parse(raw);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isNotFoundError(e)) return undefined;
       throw e;
     }
   }

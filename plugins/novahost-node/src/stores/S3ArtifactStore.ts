@@ -1,6 +1,6 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { InputError, NotFoundError } from '@backstage/errors';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -16,79 +16,27 @@ import {
   manifestKey,
 } from '@internal/plugin-novahost-common';
 import { createHash } from 'crypto';
+import http from 'http';
+import https from 'https';
 import { Readable } from 'stream';
-import { ArtifactStore, BlobUploadTarget } from './types';
-
-export type S3StoreOptions = {
-  bucket: string;
-  endpoint?: string;
-  region: string;
-  forcePathStyle: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Prepended to every key, to share a bucket. */
-  prefix: string;
-  /** Lifetime of presigned upload URLs. */
-  presignExpirySeconds: number;
-  /** Re-read each new blob at finalize and check its hash. */
-  verifyUploads: boolean;
-};
-
-function isNotFound(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    err?.name === 'NotFound' ||
-    err?.name === 'NoSuchKey' ||
-    err?.$metadata?.httpStatusCode === 404
-  );
-}
-
-/** Reads the `novahost.store.s3` block (also used by the proxy's reader). */
-export function readS3StoreOptions(config: Config): S3StoreOptions {
-  const c = config.getConfig('novahost.store.s3');
-  const credentials = c.getOptionalConfig('credentials');
-  const prefix = c.getOptionalString('prefix') ?? '';
-  return {
-    bucket: c.getString('bucket'),
-    endpoint: c.getOptionalString('endpoint') || undefined,
-    region: c.getOptionalString('region') ?? 'auto',
-    forcePathStyle: c.getOptionalBoolean('forcePathStyle') ?? false,
-    credentials: credentials
-      ? {
-          accessKeyId: credentials.getString('accessKeyId'),
-          secretAccessKey: credentials.getString('secretAccessKey'),
-        }
-      : undefined,
-    prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
-    presignExpirySeconds: c.getOptionalNumber('presignExpirySeconds') ?? 900,
-    verifyUploads: c.getOptionalBoolean('verifyUploads') ?? true,
-  };
-}
-
-/** An S3 client that works with R2, AWS S3 and S3-protocol servers alike. */
-export function createS3Client(o: S3StoreOptions): S3Client {
-  return new S3Client({
-    endpoint: o.endpoint,
-    region: o.region,
-    forcePathStyle: o.forcePathStyle,
-    credentials: o.credentials,
-    // Only send checksums the operation requires: R2 and several S3
-    // servers reject or mis-store the SDK's default streaming CRC trailers.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
+import { Lru } from '../lru';
+import { readS3StoreOptions, type S3StoreOptions } from './config';
+import { isNotFoundError } from './notFound';
+import { createS3Client } from './s3Client';
+import type { ArtifactStore, BlobUploadTarget, ByteRange } from './types';
 
 /**
  * Artifacts in an S3-compatible bucket (Cloudflare R2, AWS S3, any S3
  * server): the same keys as the local store. Build programs upload through
  * presigned PUT URLs that carry the blob's SHA-256, so they never hold
  * credentials and the store rejects content that does not match its key.
+ * The proxy reads blobs by content hash, never with a listing.
  */
 export class S3ArtifactStore implements ArtifactStore {
   static fromConfig(config: Config, logger: LoggerService): S3ArtifactStore {
     const options = readS3StoreOptions(config);
     logger.info(
-      `Novahost artifacts stored in bucket ${options.bucket}${
+      `Artifacts stored in bucket ${options.bucket}${
         options.endpoint ? ` at ${options.endpoint}` : ''
       }`,
     );
@@ -96,9 +44,25 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   readonly client: S3Client;
+  // Shared by the SDK and the presigned reads: the proxy opens many blobs
+  // at once and should not pay a TCP (and TLS) handshake for each.
+  private readonly httpAgent = new http.Agent({
+    keepAlive: true,
+    maxSockets: 256,
+  });
+  private readonly httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 256,
+  });
+  private readonly readUrls = new Lru<string, { url: string; until: number }>(
+    50_000,
+  );
 
   constructor(private readonly o: S3StoreOptions) {
-    this.client = createS3Client(o);
+    this.client = createS3Client(o, {
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+    });
   }
 
   private key(k: string): string {
@@ -134,7 +98,7 @@ export class S3ArtifactStore implements ArtifactStore {
       IfNoneMatch: '*',
     });
     const url = await getSignedUrl(this.client, command, {
-      expiresIn: this.o.presignExpirySeconds,
+      expiresIn: this.o.presignExpirySeconds ?? 900,
       // Signed, so the uploader must send exactly these.
       signableHeaders: new Set([
         'content-type',
@@ -197,7 +161,7 @@ export class S3ArtifactStore implements ArtifactStore {
       );
       return true;
     } catch (e) {
-      if (isNotFound(e)) return false;
+      if (isNotFoundError(e)) return false;
       throw e;
     }
   }
@@ -208,24 +172,93 @@ export class S3ArtifactStore implements ArtifactStore {
    * under any hash, poisoning every later deployment that dedupes to it.
    */
   async verifyBlob(hash: string): Promise<'ok' | 'missing' | 'mismatch'> {
-    if (!this.o.verifyUploads) {
+    if (this.o.verifyUploads === false) {
       return (await this.hasBlob(hash)) ? 'ok' : 'missing';
     }
-    let res;
+    let body;
     try {
-      res = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.o.bucket,
-          Key: this.key(blobKey(hash)),
-        }),
-      );
+      body = await this.getObject(hash);
     } catch (e) {
-      if (isNotFound(e)) return 'missing';
+      if (isNotFoundError(e)) return 'missing';
       throw e;
     }
     const hasher = createHash('sha256');
-    for await (const chunk of res.Body as Readable) hasher.update(chunk);
+    for await (const chunk of body) hasher.update(chunk);
     return hasher.digest('hex') === hash ? 'ok' : 'mismatch';
+  }
+
+  openBlob(hash: string, range?: ByteRange): Promise<Readable> {
+    return this.o.fetchMode === 'presignedUrl'
+      ? this.fetchPresigned(hash, range)
+      : this.getObject(hash, range);
+  }
+
+  private async getObject(hash: string, range?: ByteRange): Promise<Readable> {
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.o.bucket,
+          Key: this.key(blobKey(hash)),
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      );
+      return res.Body as Readable;
+    } catch (error) {
+      if (isNotFoundError(error)) {
+        throw new NotFoundError(`No blob ${hash}`, error);
+      }
+      throw error;
+    }
+  }
+
+  /** A presigned GET URL of a blob, signed for an hour and reused for 50 minutes. */
+  private async presignedUrl(hash: string): Promise<string> {
+    const cached = this.readUrls.get(hash);
+    if (cached && cached.until > Date.now()) return cached.url;
+    const url = await getSignedUrl(
+      this.client,
+      new GetObjectCommand({
+        Bucket: this.o.bucket,
+        Key: this.key(blobKey(hash)),
+      }),
+      { expiresIn: 3600 },
+    );
+    this.readUrls.set(hash, { url, until: Date.now() + 50 * 60_000 });
+    return url;
+  }
+
+  /** Reads a blob from its presigned URL; no visitor header is ever forwarded. */
+  private async fetchPresigned(
+    hash: string,
+    range?: ByteRange,
+  ): Promise<Readable> {
+    const url = await this.presignedUrl(hash);
+    const secure = url.startsWith('https:');
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).get(
+        url,
+        {
+          agent: secure ? this.httpsAgent : this.httpAgent,
+          headers: range ? { Range: `bytes=${range.start}-${range.end}` } : {},
+        },
+        res => {
+          if (res.statusCode === 200 || res.statusCode === 206) {
+            resolve(res);
+            return;
+          }
+          res.resume();
+          if (res.statusCode === 403) {
+            this.readUrls.set(hash, { url, until: 0 });
+          }
+          reject(
+            res.statusCode === 404
+              ? new NotFoundError(`No blob ${hash}`)
+              : new Error(`the store answered ${res.statusCode}`),
+          );
+        },
+      );
+      req.on('error', reject);
+    });
   }
 
   private async deleteKeys(keys: string[]): Promise<void> {
@@ -268,7 +301,7 @@ export class S3ArtifactStore implements ArtifactStore {
       );
       return JSON.parse(await res.Body!.transformToString('utf8'));
     } catch (e) {
-      if (isNotFound(e)) return undefined;
+      if (isNotFoundError(e)) return undefined;
       throw e;
     }
   }

@@ -1,10 +1,18 @@
 import { ConfigReader } from '@backstage/config';
 import { createHash } from 'crypto';
 import { Readable } from 'stream';
-import { startS3Server } from '../__testUtils__/s3';
-import { S3ArtifactStore, readS3StoreOptions } from './S3ArtifactStore';
+import { startS3Server } from '../testUtils';
+import { readS3StoreOptions } from './config';
+import { S3ArtifactStore } from './S3ArtifactStore';
+import { isNotFoundError } from './notFound';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 describe('S3ArtifactStore (real S3-protocol server)', () => {
   let s3: Awaited<ReturnType<typeof startS3Server>>;
@@ -19,7 +27,8 @@ describe('S3ArtifactStore (real S3-protocol server)', () => {
         }),
       ),
     );
-  });
+    // Starting s3rver can take a while on a busy machine.
+  }, 30_000);
   afterAll(() => s3?.close());
 
   it('checks readiness with a clear error', async () => {
@@ -93,4 +102,28 @@ describe('S3ArtifactStore (real S3-protocol server)', () => {
     await store.deleteManifests([manifest.deploymentId]);
     expect(await store.getManifest(manifest.deploymentId)).toBeUndefined();
   });
+
+  it.each(['getObject', 'presignedUrl'] as const)(
+    'opens blobs for reading with %s, whole or a byte range',
+    async fetchMode => {
+      const reader = new S3ArtifactStore({
+        ...readS3StoreOptions(
+          new ConfigReader({
+            novahost: { store: s3.storeConfig({ prefix: 'site' }) },
+          }),
+        ),
+        fetchMode,
+      });
+      const content = `read with ${fetchMode}`;
+      const hash = sha256(content);
+      await store.putBlob(hash, Readable.from([Buffer.from(content)]), 100);
+      expect(await text(await reader.openBlob(hash))).toBe(content);
+      expect(
+        await text(await reader.openBlob(hash, { start: 0, end: 3 })),
+      ).toBe('read');
+      const missing = reader.openBlob(sha256('nothing here'));
+      await expect(missing).rejects.toThrow(/No blob/);
+      expect(isNotFoundError(await missing.catch(e => e))).toBe(true);
+    },
+  );
 });
