@@ -55,7 +55,9 @@ function run(
   logDir: string,
 ): ChildProcess {
   const log = createWriteStream(join(logDir, `${name}.log`));
-  const child = spawn('yarn', ['backstage-cli', 'package', 'start', ...args], {
+  // Each package's own start script: the backend's is `backstage-cli
+  // package start`, the proxy's runs its program, src/main.ts.
+  const child = spawn('yarn', ['start', ...args], {
     cwd,
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

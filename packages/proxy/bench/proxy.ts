@@ -26,11 +26,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createStore,
-  project,
-  startFakeBackend,
-} from '../src/__testUtils__/fixtures';
+import { createStore, project, startFakeBackend } from '../src/testUtils';
+import { runMain } from './runMain';
 
 const execFileAsync = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -193,7 +190,7 @@ async function main() {
   );
   const children = [
     nginx,
-    spawnNode(['packages/proxy/src/index.ts', '--config', proxyConfig]),
+    spawnNode(['packages/proxy/src/main.ts', '--config', proxyConfig]),
   ];
   await waitForReady(`http://127.0.0.1:${adminPort}/readyz`);
   const naive = spawnNode([
@@ -274,10 +271,4 @@ async function main() {
   rmSync(root, { recursive: true, force: true });
 }
 
-main().then(
-  () => process.exit(0),
-  e => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -15,9 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryLogger } from '../src/logger';
-import { startProxy } from '../src/proxy';
-import { project, startFakeBackend } from '../src/__testUtils__/fixtures';
+import { project, startTestProxy, type TestProxy } from '../src/testUtils';
+import { runMain } from './runMain';
 
 const CONCURRENCY = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -121,30 +120,13 @@ async function main() {
       Body: JSON.stringify({ version: 1, deploymentId: id, files: entries }),
     }),
   );
-  const backend = await startFakeBackend('t', {
-    version: 1,
-    generatedAt: '',
-    projects: [project('bench', id)],
-  });
-  const proxies = {} as Record<
-    'getObject' | 'presignedUrl',
-    Awaited<ReturnType<typeof startProxy>>
-  >;
+  const proxies = {} as Record<'getObject' | 'presignedUrl', TestProxy>;
   for (const fetchMode of ['getObject', 'presignedUrl'] as const) {
-    proxies[fetchMode] = await startProxy(
-      {
-        baseDomain: 'localhost',
-        listen: { port: 0, host: '127.0.0.1' },
-        admin: { port: 0, host: '127.0.0.1' },
-        backendUrl: backend.url,
-        token: 't',
-        routesCacheFile: undefined,
-        store: { type: 's3', ...options, fetchMode },
-      },
-      new MemoryLogger(),
-    );
+    proxies[fetchMode] = await startTestProxy({
+      routes: { version: 1, generatedAt: '', projects: [project('bench', id)] },
+      store: { type: 's3', ...options, fetchMode },
+    });
   }
-  await new Promise(r => setTimeout(r, 500));
 
   console.log(
     `${CONCURRENCY} keep-alive connections, ${SECONDS} s per run, s3rver in its own process`,
@@ -175,16 +157,9 @@ async function main() {
       ).toFixed(2)}x p99`,
     );
   }
-  for (const p of Object.values(proxies)) await p.close();
-  await backend.stop();
+  for (const p of Object.values(proxies)) await p.stop();
   s3.stop();
   rmSync(directory, { recursive: true, force: true });
 }
 
-main().then(
-  () => process.exit(0),
-  e => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

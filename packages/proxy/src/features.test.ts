@@ -1,46 +1,14 @@
-import { request } from 'node:http';
-import { connect } from 'node:net';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import type { RouteTable } from '@internal/plugin-novahost-common';
-import { MemoryLogger } from './logger';
-import { startProxy, type RunningProxy } from './proxy';
 import type { ProxyConfig } from './config';
 import {
   createStore,
-  eventually,
   project,
+  sendRaw,
   sha256,
-  startFakeBackend,
-} from './__testUtils__/fixtures';
-
-type Res = { status: number; headers: Record<string, any>; body: Buffer };
-
-function get(
-  port: number,
-  host: string,
-  path: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    request(
-      { host: '127.0.0.1', port, path, method, headers: { host, ...headers } },
-      res => {
-        const chunks: Buffer[] = [];
-        res.on('data', c => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode!,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-      },
-    )
-      .on('error', reject)
-      .end();
-  });
-}
+  startTestProxy,
+  type TestProxy,
+} from './testUtils';
 
 const big = 'console.log("hello novahost");\n'.repeat(200);
 
@@ -75,30 +43,20 @@ describe('proxy behaviour static hosts are known for', () => {
     generatedAt: '',
     projects: [project('site', site, [{ id: site, shortId: 'aaaa1111' }])],
   };
-  let backend: Awaited<ReturnType<typeof startFakeBackend>>;
-  let proxy: RunningProxy;
+  let proxy: TestProxy;
 
   beforeAll(async () => {
-    backend = await startFakeBackend('t', table);
-    const config: ProxyConfig = {
-      baseDomain: 'localhost',
-      listen: { port: 0, host: '127.0.0.1' },
-      admin: { port: 0, host: '127.0.0.1' },
-      backendUrl: backend.url,
-      token: 't',
-      routesCacheFile: undefined,
-      store: { type: 'local', directory: store.dir },
-      hsts: 'max-age=63072000; includeSubDomains',
-      rateLimit: { requestsPerSecond: 1000, burst: 1000 },
-    };
-    proxy = await startProxy(config, new MemoryLogger());
-    await eventually(() => {
-      if (!proxy.routes.index) throw new Error('no routes');
+    proxy = await startTestProxy({
+      routes: table,
+      store: store.dir,
+      config: {
+        hsts: 'max-age=63072000; includeSubDomains',
+        rateLimit: { requestsPerSecond: 1000, burst: 1000 },
+      },
     });
   });
   afterAll(async () => {
-    await proxy?.close();
-    await backend?.stop();
+    await proxy?.stop();
   });
 
   it.each([
@@ -108,104 +66,91 @@ describe('proxy behaviour static hosts are known for', () => {
     ['/old-blog/hello?ref=x', 301, '/blog/hello?ref=x'],
     ['/go', 302, 'https://example.com/landing'],
   ])('GET %s → %i %s', async (path, status, location) => {
-    const res = await get(proxy.port, 'site.localhost', path);
+    const res = await proxy.get('site.localhost', path);
     expect(res.status).toBe(status);
     expect(res.headers.location).toBe(location);
   });
 
   it('lets files shadow unforced rules, rewrites with 200 and 404, and never serves its config files', async () => {
-    expect(
-      (await get(proxy.port, 'site.localhost', '/about')).body.toString(),
-    ).toBe('<p>about</p>');
-    const app = await get(
-      proxy.port,
-      'site.localhost',
-      '/app/settings/profile',
+    expect((await proxy.get('site.localhost', '/about')).body.toString()).toBe(
+      '<p>about</p>',
     );
+    const app = await proxy.get('site.localhost', '/app/settings/profile');
     expect([app.status, app.body.toString()]).toEqual([
       200,
       '<p>app shell</p>',
     ]);
-    const gone = await get(proxy.port, 'site.localhost', '/gone');
+    const gone = await proxy.get('site.localhost', '/gone');
     expect([gone.status, gone.body.toString()]).toEqual([404, '<p>closed</p>']);
     for (const name of ['/_redirects', '/_headers']) {
-      expect((await get(proxy.port, 'site.localhost', name)).status).toBe(404);
+      expect((await proxy.get('site.localhost', name)).status).toBe(404);
     }
   });
 
   it('applies _headers, security headers and HSTS on the production host only', async () => {
-    const asset = await get(proxy.port, 'site.localhost', '/assets/app.js');
+    const asset = await proxy.get('site.localhost', '/assets/app.js');
     expect(asset.headers['access-control-allow-origin']).toBe('*');
     expect(asset.headers['x-frame-options']).toBe('DENY');
     expect(asset.headers['x-content-type-options']).toBe('nosniff');
     expect(asset.headers['strict-transport-security']).toBe(
       'max-age=63072000; includeSubDomains',
     );
-    const preview = await get(proxy.port, 'site-aaaa1111.localhost', '/');
+    const preview = await proxy.get('site-aaaa1111.localhost', '/');
     expect(preview.headers['strict-transport-security']).toBeUndefined();
   });
 
   it('caches content-hashed assets for a year and revalidates everything else', async () => {
-    const hashed = await get(
-      proxy.port,
+    const hashed = await proxy.get(
       'site.localhost',
       '/assets/index-BxY12_aZ.js',
     );
     expect(hashed.headers['cache-control']).toBe(
       'public, max-age=31536000, immutable',
     );
-    const plain = await get(proxy.port, 'site.localhost', '/assets/app.js');
+    const plain = await proxy.get('site.localhost', '/assets/app.js');
     expect(plain.headers['cache-control']).toBe(
       'public, max-age=0, must-revalidate',
     );
-    const html = await get(proxy.port, 'site.localhost', '/');
+    const html = await proxy.get('site.localhost', '/');
     expect(html.headers['cache-control']).toBe(
       'public, max-age=0, must-revalidate',
     );
-    expect(new Date(html.headers['last-modified']).getTime()).toBeGreaterThan(
+    expect(new Date(html.headers['last-modified']!).getTime()).toBeGreaterThan(
       0,
     );
-    const again = await get(proxy.port, 'site.localhost', '/', {
-      'if-modified-since': html.headers['last-modified'],
+    const again = await proxy.get('site.localhost', '/', {
+      headers: { 'if-modified-since': html.headers['last-modified']! },
     });
     expect(again.status).toBe(304);
   });
 
   it('compresses once with brotli or gzip and keeps ETags per encoding', async () => {
-    const br = await get(proxy.port, 'site.localhost', '/assets/app.js', {
-      'accept-encoding': 'gzip, br',
+    const br = await proxy.get('site.localhost', '/assets/app.js', {
+      headers: { 'accept-encoding': 'gzip, br' },
     });
     expect(br.headers['content-encoding']).toBe('br');
     expect(br.headers.vary).toBe('Accept-Encoding');
-    expect(brotliDecompressSync(br.body).toString()).toBe(big);
-    expect(br.body.length).toBeLessThan(big.length / 10);
-    const gz = await get(proxy.port, 'site.localhost', '/assets/app.js', {
-      'accept-encoding': 'gzip',
+    expect(brotliDecompressSync(br.bytes).toString()).toBe(big);
+    expect(br.bytes.length).toBeLessThan(big.length / 10);
+    const gz = await proxy.get('site.localhost', '/assets/app.js', {
+      headers: { 'accept-encoding': 'gzip' },
     });
     expect(gz.headers['content-encoding']).toBe('gzip');
-    expect(gunzipSync(gz.body).toString()).toBe(big);
+    expect(gunzipSync(gz.bytes).toString()).toBe(big);
     expect(gz.headers.etag).not.toBe(br.headers.etag);
-    const plain = await get(proxy.port, 'site.localhost', '/assets/app.js', {
-      'accept-encoding': 'identity',
+    const plain = await proxy.get('site.localhost', '/assets/app.js', {
+      headers: { 'accept-encoding': 'identity' },
     });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.headers.etag).toBe(`"${sha256(big)}"`);
-    const revalidated = await get(
-      proxy.port,
-      'site.localhost',
-      '/assets/app.js',
-      {
-        'accept-encoding': 'br',
-        'if-none-match': br.headers.etag,
-      },
-    );
-    expect(revalidated.status).toBe(304);
-    await get(proxy.port, 'site.localhost', '/assets/app.js', {
-      'accept-encoding': 'br',
+    const revalidated = await proxy.get('site.localhost', '/assets/app.js', {
+      headers: { 'accept-encoding': 'br', 'if-none-match': br.headers.etag! },
     });
-    const metrics = (
-      await get(proxy.adminPort, 'x', '/metrics')
-    ).body.toString();
+    expect(revalidated.status).toBe(304);
+    await proxy.get('site.localhost', '/assets/app.js', {
+      headers: { 'accept-encoding': 'br' },
+    });
+    const metrics = (await proxy.getAdmin('/metrics')).body.toString();
     // Compressed once per encoding, however many times it was served.
     expect(metrics).toContain(
       'novahost_proxy_compression_cache_misses_total 2',
@@ -229,111 +174,77 @@ describe('proxy behaviour static hosts are known for', () => {
     ['bytes=100-', 416, 'bytes */100', [0, -1]],
     ['bytes=0-1,5-6', 200, undefined, [0, 99]],
   ])('Range %s → %i', async (range, status, contentRange, slice) => {
-    const res = await get(proxy.port, 'site.localhost', '/video.bin', {
-      range,
+    const res = await proxy.get('site.localhost', '/video.bin', {
+      headers: { range },
     });
     expect(res.status).toBe(status);
     expect(res.headers['content-range']).toBe(contentRange);
     // [0, -1]: an empty body.
-    expect([...res.body]).toEqual(
+    expect([...res.bytes]).toEqual(
       Array.from({ length: slice[1] - slice[0] + 1 }, (_, i) => i + slice[0]),
     );
   });
 
   it('ignores a Range whose If-Range does not match', async () => {
-    const res = await get(proxy.port, 'site.localhost', '/video.bin', {
-      range: 'bytes=0-9',
-      'if-range': '"stale"',
+    const res = await proxy.get('site.localhost', '/video.bin', {
+      headers: { range: 'bytes=0-9', 'if-range': '"stale"' },
     });
     expect(res.status).toBe(200);
-    expect(res.body.length).toBe(100);
+    expect(res.bytes.length).toBe(100);
   });
 });
 
+/** A proxy serving one tiny site with these settings. */
+async function startTinySite(config: Partial<ProxyConfig>) {
+  const store = createStore();
+  const id = store.deploy({ 'index.html': 'x' });
+  return startTestProxy({
+    routes: { version: 1, generatedAt: '', projects: [project('site', id)] },
+    store: store.dir,
+    config,
+  });
+}
+
 describe('rate limiting', () => {
   it('answers 429 past the per-client burst', async () => {
-    const store = createStore();
-    const id = store.deploy({ 'index.html': 'x' });
-    const backend = await startFakeBackend('t', {
-      version: 1,
-      generatedAt: '',
-      projects: [project('site', id)],
+    const proxy = await startTinySite({
+      rateLimit: { requestsPerSecond: 1, burst: 5 },
     });
-    const proxy = await startProxy(
-      {
-        baseDomain: 'localhost',
-        listen: { port: 0, host: '127.0.0.1' },
-        admin: { port: 0, host: '127.0.0.1' },
-        backendUrl: backend.url,
-        token: 't',
-        routesCacheFile: undefined,
-        store: { type: 'local', directory: store.dir },
-        rateLimit: { requestsPerSecond: 1, burst: 5 },
-      },
-      new MemoryLogger(),
-    );
     try {
-      await eventually(() => {
-        if (!proxy.routes.index) throw new Error('no routes');
-      });
       const statuses: number[] = [];
       for (let i = 0; i < 8; i++)
-        statuses.push((await get(proxy.port, 'site.localhost', '/')).status);
+        statuses.push((await proxy.get('site.localhost', '/')).status);
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
-      const limited = await get(proxy.port, 'site.localhost', '/');
+      const limited = await proxy.get('site.localhost', '/');
       expect(limited.headers['retry-after']).toBe('1');
     } finally {
-      await proxy.close();
-      await backend.stop();
+      await proxy.stop();
     }
   });
 });
 
 describe('hostile clients', () => {
   it('drops a client that sends its headers too slowly, and refuses huge headers', async () => {
-    const store = createStore();
-    const id = store.deploy({ 'index.html': 'x' });
-    const backend = await startFakeBackend('t', {
-      version: 1,
-      generatedAt: '',
-      projects: [project('site', id)],
+    const proxy = await startTinySite({
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1000,
     });
-    const proxy = await startProxy(
-      {
-        baseDomain: 'localhost',
-        listen: { port: 0, host: '127.0.0.1' },
-        admin: { port: 0, host: '127.0.0.1' },
-        backendUrl: backend.url,
-        token: 't',
-        routesCacheFile: undefined,
-        store: { type: 'local', directory: store.dir },
-        headersTimeoutMs: 500,
-        requestTimeoutMs: 1000,
-      },
-      new MemoryLogger(),
-    );
     try {
       const started = Date.now();
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect(proxy.port, '127.0.0.1', () => {
-          // A slowloris: the request line and one header, then nothing.
-          socket.write('GET / HTTP/1.1\r\nHost: site.localhost\r\n');
-        });
-        let data = '';
-        socket.on('data', d => (data += d));
-        socket.on('close', () => resolve(data));
-        socket.on('error', reject);
-      });
+      // A slowloris: the request line and one header, then nothing.
+      const answer = await sendRaw(
+        proxy.port,
+        'GET / HTTP/1.1\r\nHost: site.localhost\r\n',
+      );
       expect(answer).toMatch(/^HTTP\/1\.1 408/);
       expect(Date.now() - started).toBeLessThan(3000);
 
-      const huge = await get(proxy.port, 'site.localhost', '/', {
-        'x-big': 'a'.repeat(20_000),
+      const huge = await proxy.get('site.localhost', '/', {
+        headers: { 'x-big': 'a'.repeat(20_000) },
       });
       expect(huge.status).toBe(431);
     } finally {
-      await proxy.close();
-      await backend.stop();
+      await proxy.stop();
     }
   });
 });

@@ -6,40 +6,12 @@ import {
 } from '@internal/plugin-novahost-common';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryLogger } from './logger';
-import { startProxy, type RunningProxy } from './proxy';
-import {
-  eventually,
-  project,
-  sha256,
-  startFakeBackend,
-} from './__testUtils__/fixtures';
+import { project, sha256, startTestProxy, type TestProxy } from './testUtils';
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const S3rver = require('s3rver');
-
-function get(port: number, host: string, path: string) {
-  return new Promise<{ status: number; body: string; type?: string }>(
-    (resolve, reject) => {
-      request({ host: '127.0.0.1', port, path, headers: { host } }, res => {
-        const chunks: Buffer[] = [];
-        res.on('data', c => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode!,
-            body: Buffer.concat(chunks).toString(),
-            type: res.headers['content-type'],
-          }),
-        );
-      })
-        .on('error', reject)
-        .end();
-    },
-  );
-}
 
 /** The proxy serving from an S3-protocol server, as it does from R2 in production. */
 describe.each(['getObject', 'presignedUrl'] as const)(
@@ -50,8 +22,7 @@ describe.each(['getObject', 'presignedUrl'] as const)(
     const directory = mkdtempSync(join(tmpdir(), 'novahost-proxy-s3-'));
     let s3rver: any;
     let client: S3Client;
-    let backend: Awaited<ReturnType<typeof startFakeBackend>>;
-    let proxy: RunningProxy;
+    let proxy: TestProxy;
 
     const deploy = async (files: Record<string, string>, skipBlob?: string) => {
       const id = randomUUID();
@@ -114,27 +85,14 @@ describe.each(['getObject', 'presignedUrl'] as const)(
         generatedAt: '',
         projects: [project('s3site', site), project('broken', broken)],
       };
-      backend = await startFakeBackend('t', table);
-      proxy = await startProxy(
-        {
-          baseDomain: 'localhost',
-          listen: { port: 0, host: '127.0.0.1' },
-          admin: { port: 0, host: '127.0.0.1' },
-          backendUrl: backend.url,
-          token: 't',
-          routesCacheFile: undefined,
-          store: { type: 's3', ...s3, fetchMode },
-        },
-        new MemoryLogger(),
-      );
-      await eventually(() => {
-        if (!proxy.routes.index) throw new Error('no routes yet');
+      proxy = await startTestProxy({
+        routes: table,
+        store: { type: 's3', ...s3, fetchMode },
       });
     });
 
     afterAll(async () => {
-      await proxy?.close();
-      await backend?.stop();
+      await proxy?.stop();
       await s3rver?.close();
       rmSync(directory, { recursive: true, force: true });
     });
@@ -144,14 +102,14 @@ describe.each(['getObject', 'presignedUrl'] as const)(
       ['/about/', 200, '<p>about</p>'],
       ['/missing', 404, 'nope'],
     ])('GET s3site.localhost%s → %i', async (path, status, body) => {
-      const res = await get(proxy.port, 's3site.localhost', path);
+      const res = await proxy.get('s3site.localhost', path);
       expect(res.status).toBe(status);
       expect(res.body).toBe(body);
-      expect(res.type).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     });
 
     it('answers 502 with the Novahost page when a blob is missing from the bucket', async () => {
-      const res = await get(proxy.port, 'broken.localhost', '/');
+      const res = await proxy.get('broken.localhost', '/');
       expect(res.status).toBe(502);
       expect(res.body).toContain('Novahost');
     });

@@ -1,55 +1,19 @@
-import { request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import type { RouteTable } from '@internal/plugin-novahost-common';
-import { MemoryLogger } from './logger';
-import { startProxy, type RunningProxy } from './proxy';
-import type { ProxyConfig } from './config';
 import {
+  TEST_PROXY_TOKEN,
   createStore,
   eventually,
   project,
+  sendRaw,
   sha256,
   startFakeBackend,
-} from './__testUtils__/fixtures';
-
-type Res = { status: number; headers: Record<string, any>; body: string };
-
-function get(
-  port: number,
-  host: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: { host, ...options.headers },
-      },
-      res => {
-        const chunks: Buffer[] = [];
-        res.on('data', c => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode!,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const TOKEN = 'test-proxy-token';
+  startTestProxy,
+  type FakeBackend,
+  type TestProxy,
+} from './testUtils';
 
 describe('novahost proxy (real servers)', () => {
   const store = createStore();
@@ -83,34 +47,29 @@ describe('novahost proxy (real servers)', () => {
     ],
   });
 
-  let backend: Awaited<ReturnType<typeof startFakeBackend>>;
-  let proxy: RunningProxy;
-  let cacheFile: string;
-  const logger = new MemoryLogger();
-  const config = (): ProxyConfig => ({
-    baseDomain: 'localhost',
-    listen: { port: 0, host: '127.0.0.1' },
-    admin: { port: 0, host: '127.0.0.1' },
-    backendUrl: backend.url,
-    token: TOKEN,
-    routesCacheFile: cacheFile,
-    store: { type: 'local', directory: store.dir },
-  });
+  let proxy: TestProxy;
+  // The fake backend; the last test stops it and starts another.
+  let backend: FakeBackend;
 
   beforeAll(async () => {
-    cacheFile = join(
+    const routesCacheFile = join(
       mkdtempSync(join(tmpdir(), 'novahost-proxy-')),
       'routes.json',
     );
-    backend = await startFakeBackend(TOKEN, table(v1, 1));
-    proxy = await startProxy(config(), logger, { reconnectDelayMs: 50 });
+    proxy = await startTestProxy({
+      routes: table(v1, 1),
+      store: store.dir,
+      config: { routesCacheFile },
+      reconnectDelayMs: 50,
+    });
+    backend = proxy.backend!;
     await eventually(() => {
       if (proxy.routes.version !== 1) throw new Error('no routes yet');
     });
   });
 
   afterAll(async () => {
-    await proxy?.close();
+    await proxy?.stop();
     await backend?.stop();
   });
 
@@ -195,7 +154,7 @@ describe('novahost proxy (real servers)', () => {
     ],
     ['app.localhost', '/app.js', 200, 'x', 'text/javascript; charset=utf-8'],
   ])('GET %s%s → %i', async (host, path, status, body, type) => {
-    const res = await get(proxy.port, host, path);
+    const res = await proxy.get(host, path);
     expect(res.status).toBe(status);
     expect(res.body).toBe(body);
     expect(res.headers['content-type']).toBe(type);
@@ -203,25 +162,9 @@ describe('novahost proxy (real servers)', () => {
   });
 
   it('serves binary files byte for byte with their type', async () => {
-    const res = await new Promise<Buffer>((resolve, reject) => {
-      request(
-        {
-          host: '127.0.0.1',
-          port: proxy.port,
-          path: '/image.png',
-          headers: { host: 'site.localhost' },
-        },
-        r => {
-          expect(r.headers['content-type']).toBe('image/png');
-          const chunks: Buffer[] = [];
-          r.on('data', c => chunks.push(c));
-          r.on('end', () => resolve(Buffer.concat(chunks)));
-        },
-      )
-        .on('error', reject)
-        .end();
-    });
-    expect([...res]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    const res = await proxy.get('site.localhost', '/image.png');
+    expect(res.headers['content-type']).toBe('image/png');
+    expect([...res.bytes]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 
   it.each([
@@ -232,32 +175,32 @@ describe('novahost proxy (real servers)', () => {
     ['site.localhost.evil.test', '/'],
     ['127.0.0.1', '/'],
   ])('answers %s with the Novahost 404 page', async (host, path) => {
-    const res = await get(proxy.port, host, path);
+    const res = await proxy.get(host, path);
     expect(res.status).toBe(404);
     expect(res.body).toContain('Novahost');
     expect(res.body).not.toContain(host);
   });
 
   it('uses ETags: 304 on a match, HEAD without a body', async () => {
-    const first = await get(proxy.port, 'site.localhost', '/');
+    const first = await proxy.get('site.localhost', '/');
     expect(first.headers.etag).toBe(`"${sha256('<h1>v1</h1>')}"`);
     expect(first.headers['content-length']).toBe(String('<h1>v1</h1>'.length));
-    const again = await get(proxy.port, 'site.localhost', '/', {
+    const again = await proxy.get('site.localhost', '/', {
       headers: { 'if-none-match': `W/"nope", ${first.headers.etag}` },
     });
     expect(again.status).toBe(304);
     expect(again.body).toBe('');
-    const other = await get(proxy.port, 'site.localhost', '/', {
+    const other = await proxy.get('site.localhost', '/', {
       headers: { 'if-none-match': '"other"' },
     });
     expect(other.status).toBe(200);
-    const head = await get(proxy.port, 'site.localhost', '/about', {
+    const head = await proxy.get('site.localhost', '/about', {
       method: 'HEAD',
     });
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     expect(head.headers['content-length']).toBe(String('<p>about</p>'.length));
-    const post = await get(proxy.port, 'site.localhost', '/', {
+    const post = await proxy.get('site.localhost', '/', {
       method: 'POST',
     });
     expect(post.status).toBe(405);
@@ -278,17 +221,10 @@ describe('novahost proxy (real servers)', () => {
     '//etc/passwd',
     '/./index.html',
   ])('keeps %p inside the deployment', async path => {
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(proxy.port, '127.0.0.1', () => {
-        socket.write(
-          `GET ${path} HTTP/1.1\r\nHost: site.localhost\r\nConnection: close\r\n\r\n`,
-        );
-      });
-      let data = '';
-      socket.on('data', d => (data += d.toString('latin1')));
-      socket.on('end', () => resolve(data));
-      socket.on('error', reject);
-    });
+    const raw = await sendRaw(
+      proxy.port,
+      `GET ${path} HTTP/1.1\r\nHost: site.localhost\r\nConnection: close\r\n\r\n`,
+    );
     const status = Number(raw.split(' ')[1]);
     expect([400, 404]).toContain(status);
     expect(raw).not.toMatch(/root:|daemon:/);
@@ -296,9 +232,9 @@ describe('novahost proxy (real servers)', () => {
   });
 
   it('exposes health and readiness on the admin port', async () => {
-    const health = await get(proxy.adminPort, 'x', '/healthz');
+    const health = await proxy.getAdmin('/healthz');
     expect(health.status).toBe(200);
-    const ready = await get(proxy.adminPort, 'x', '/readyz');
+    const ready = await proxy.getAdmin('/readyz');
     expect(JSON.parse(ready.body)).toMatchObject({
       status: 'ready',
       backendConnected: true,
@@ -309,50 +245,47 @@ describe('novahost proxy (real servers)', () => {
     const started = Date.now();
     backend.publish(table(v2, 2));
     await eventually(async () => {
-      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe(
-        '<h1>v2</h1>',
-      );
+      expect((await proxy.get('site.localhost', '/')).body).toBe('<h1>v2</h1>');
     }, 1000);
     expect(Date.now() - started).toBeLessThan(1000);
 
     // Rollback.
     backend.publish(table(v1, 3));
     await eventually(async () => {
-      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe(
-        '<h1>v1</h1>',
-      );
+      expect((await proxy.get('site.localhost', '/')).body).toBe('<h1>v1</h1>');
     }, 1000);
 
     const port = backend.port;
     await backend.stop();
     await eventually(() => expect(proxy.subscriber.isConnected).toBe(false));
     for (let i = 0; i < 5; i++) {
-      const res = await get(proxy.port, 'site.localhost', '/');
+      const res = await proxy.get('site.localhost', '/');
       expect(res.status).toBe(200);
       expect(res.body).toBe('<h1>v1</h1>');
     }
 
     // A proxy that starts while the backend is down serves the cached table.
     await proxy.routes.flush();
-    const cold = await startProxy(config(), new MemoryLogger(), {
+    const cold = await startTestProxy({
+      routes: { backendUrl: backend.url, token: TEST_PROXY_TOKEN },
+      store: store.dir,
+      config: { routesCacheFile: proxy.config.routesCacheFile },
       reconnectDelayMs: 50,
     });
     try {
-      const res = await get(cold.port, 'site.localhost', '/');
+      const res = await cold.get('site.localhost', '/');
       expect(res.status).toBe(200);
       expect(res.body).toBe('<h1>v1</h1>');
     } finally {
-      await cold.close();
+      await cold.stop();
     }
 
     // The backend comes back (a restart: its versions start low again) and
     // the running proxy applies its table within a second of reconnecting.
-    backend = await startFakeBackend(TOKEN, table(v2, 1), port);
+    backend = await startFakeBackend(TEST_PROXY_TOKEN, table(v2, 1), port);
     const back = Date.now();
     await eventually(async () => {
-      expect((await get(proxy.port, 'site.localhost', '/')).body).toBe(
-        '<h1>v2</h1>',
-      );
+      expect((await proxy.get('site.localhost', '/')).body).toBe('<h1>v2</h1>');
     }, 2000);
     expect(Date.now() - back).toBeLessThan(1500);
   });

@@ -13,7 +13,7 @@ import type { ProxyConfig } from './config';
 import type { Logger } from './logger';
 import { RouteStore, RoutesCacheFile } from './routeStore';
 import { RouteSubscriber } from './routeSubscriber';
-import { createRequestHandler } from './server';
+import { createRequestHandler } from './handler';
 import { CompressionCache } from './encoding';
 import { Metrics } from './metrics';
 import { RateLimiter } from './rateLimit';

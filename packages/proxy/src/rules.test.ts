@@ -42,17 +42,39 @@ describe('_redirects', () => {
     expect(cloudflare.rules).toHaveLength(9);
   });
 
+  const documented = { Netlify: netlify.rules, Cloudflare: cloudflare.rules };
   it.each([
-    ['/home', '', 301, '/'],
-    ['/blog/my-post.php', '', 301, '/blog/my-post'],
-    ['/news', '', 301, '/blog'],
-    ['/cuties', '', 301, 'https://www.petsofnetlify.com'],
-    ['/my-redirect', 'a=1', 302, '/?a=1'],
-    ['/news/2004/01/10/my-story', '', 301, '/blog/2004/01/10/my-story'],
-    ['/articles/2024/05/01/hello', '', 301, '/posts/2024/05/01/hello'],
-    ['/home/', '', 301, '/'],
-  ])('Netlify %s?%s → %i %s', (path, query, status, location) => {
-    expect(matchRedirect(netlify.rules, path, query, false)).toEqual({
+    ['Netlify', '/home', '', 301, '/'],
+    ['Netlify', '/blog/my-post.php', '', 301, '/blog/my-post'],
+    ['Netlify', '/news', '', 301, '/blog'],
+    ['Netlify', '/cuties', '', 301, 'https://www.petsofnetlify.com'],
+    ['Netlify', '/my-redirect', 'a=1', 302, '/?a=1'],
+    [
+      'Netlify',
+      '/news/2004/01/10/my-story',
+      '',
+      301,
+      '/blog/2004/01/10/my-story',
+    ],
+    [
+      'Netlify',
+      '/articles/2024/05/01/hello',
+      '',
+      301,
+      '/posts/2024/05/01/hello',
+    ],
+    ['Netlify', '/home/', '', 301, '/'],
+    ['Cloudflare', '/home301', '', 301, '/'],
+    ['Cloudflare', '/home302', '', 302, '/'],
+    ['Cloudflare', '/querystrings', 'x=1', 301, '/?query=string'],
+    ['Cloudflare', '/twitch', '', 301, 'https://twitch.tv'],
+    ['Cloudflare', '/trailing', '', 301, '/trailing/'],
+    ['Cloudflare', '/notrailing/', '', 301, '/nottrailing'],
+    ['Cloudflare', '/page/', '', 301, '/page2/#fragment'],
+    ['Cloudflare', '/blog/a/b', '', 301, 'https://blog.my.domain/a/b'],
+    ['Cloudflare', '/products/42/hat', '', 301, '/products?code=42&name=hat'],
+  ] as const)('%s %s?%s → %i %s', (source, path, query, status, location) => {
+    expect(matchRedirect(documented[source], path, query, false)).toEqual({
       kind: 'redirect',
       status,
       location,
@@ -77,24 +99,6 @@ describe('_redirects', () => {
       kind: 'rewrite',
       status: 200,
       path: '/app/index.html',
-    });
-  });
-
-  it.each([
-    ['/home301', '', 301, '/'],
-    ['/home302', '', 302, '/'],
-    ['/querystrings', 'x=1', 301, '/?query=string'],
-    ['/twitch', '', 301, 'https://twitch.tv'],
-    ['/trailing', '', 301, '/trailing/'],
-    ['/notrailing/', '', 301, '/nottrailing'],
-    ['/page/', '', 301, '/page2/#fragment'],
-    ['/blog/a/b', '', 301, 'https://blog.my.domain/a/b'],
-    ['/products/42/hat', '', 301, '/products?code=42&name=hat'],
-  ])('Cloudflare %s?%s → %i %s', (path, query, status, location) => {
-    expect(matchRedirect(cloudflare.rules, path, query, false)).toEqual({
-      kind: 'redirect',
-      status,
-      location,
     });
   });
 

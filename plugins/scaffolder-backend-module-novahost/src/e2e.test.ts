@@ -1,13 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
-// The proxy package's entry point starts a proxy from app-config; the
-// test starts one itself with the test backend's settings.
-// eslint-disable-next-line @backstage/no-forbidden-package-imports
-import {
-  startProxy,
-  type RunningProxy,
-} from '@internal/novahost-proxy/src/proxy';
-// eslint-disable-next-line @backstage/no-forbidden-package-imports
-import { MemoryLogger } from '@internal/novahost-proxy/src/logger';
+import { startProxy, type RunningProxy } from '@internal/novahost-proxy';
+import { MemoryLogger } from '@internal/novahost-proxy/testUtils';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';

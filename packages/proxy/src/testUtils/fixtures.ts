@@ -1,6 +1,7 @@
 /**
  * Test fixtures: a local artifact store written exactly as the backend
- * writes it, and a fake backend serving the routes event stream.
+ * writes it, route table entries, and a fake backend serving the routes
+ * event stream.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,9 @@ import {
 
 export const sha256 = (b: string | Buffer) =>
   createHash('sha256').update(b).digest('hex');
+
+/** A local artifact store in a fresh temp directory. */
+export type TestStore = ReturnType<typeof createStore>;
 
 export function createStore() {
   const dir = mkdtempSync(join(tmpdir(), 'novahost-proxy-store-'));
@@ -64,6 +68,8 @@ export function project(
   };
 }
 
+export type FakeBackend = Awaited<ReturnType<typeof startFakeBackend>>;
+
 /** A stand-in for the backend's `/routes/events` endpoint, on a fresh port. */
 export async function startFakeBackend(
   token: string,
@@ -100,7 +106,9 @@ export async function startFakeBackend(
       table = next;
       for (const res of streams) send(res);
     },
+    /** Stops the server; again is a no-op. */
     async stop() {
+      if (!server.listening) return;
       for (const res of streams) res.destroy();
       server.closeAllConnections();
       await new Promise<void>(r => server.close(() => r()));
@@ -108,6 +116,7 @@ export async function startFakeBackend(
   };
 }
 
+/** Retries `check` until it passes, or throws its last error after `ms`. */
 export async function eventually(check: () => void | Promise<void>, ms = 5000) {
   const deadline = Date.now() + ms;
   for (;;) {
