@@ -2,6 +2,12 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import {
+  ArtifactStore,
+  BuildRunner,
+  novahostRunnerExtensionPoint,
+  novahostStoreExtensionPoint,
+} from '@internal/plugin-novahost-node';
 import { createNovahost } from './service/createNovahost';
 
 /**
@@ -12,6 +18,23 @@ import { createNovahost } from './service/createNovahost';
 export const novahostPlugin = createBackendPlugin({
   pluginId: 'novahost',
   register(env) {
+    // Modules may replace the configured store or runner (one each).
+    let store: ArtifactStore | undefined;
+    let runner: BuildRunner | undefined;
+    env.registerExtensionPoint(novahostStoreExtensionPoint, {
+      setStore(s) {
+        if (store)
+          throw new Error('The Novahost artifact store was already set');
+        store = s;
+      },
+    });
+    env.registerExtensionPoint(novahostRunnerExtensionPoint, {
+      setRunner(r) {
+        if (runner)
+          throw new Error('The Novahost build runner was already set');
+        runner = r;
+      },
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -24,7 +47,7 @@ export const novahostPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
       },
       async init(deps) {
-        const novahost = await createNovahost(deps);
+        const novahost = await createNovahost(deps, { store, runner });
         deps.httpRouter.use(novahost.router);
         deps.httpRouter.addAuthPolicy({
           path: '/health',

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NovahostDatabase } from '../database/NovahostDatabase';
-import type { ArtifactStore } from '../stores';
+import type { ArtifactStore } from '@internal/plugin-novahost-node';
 
 /**
  * Garbage collection of stored artifacts. Blobs are content-addressed and

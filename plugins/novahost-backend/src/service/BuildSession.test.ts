@@ -15,7 +15,7 @@ import {
   projectRow,
 } from '../database/__testUtils__/fixtures';
 import { NovahostDatabase } from '../database/NovahostDatabase';
-import { LocalArtifactStore } from '../stores';
+import { LocalArtifactStore } from '@internal/plugin-novahost-node';
 import { ArtifactGc } from './ArtifactGc';
 import { BuildSession } from './BuildSession';
 import { DeploymentLogs } from './DeploymentLogs';

@@ -23,7 +23,7 @@ import type {
   NovahostDatabase,
 } from '../database/NovahostDatabase';
 import type { DeploymentRow } from '../database/tables';
-import type { ArtifactStore } from '../stores';
+import type { ArtifactStore } from '@internal/plugin-novahost-node';
 import type { ReceivedBuildEvent } from './buildProtocol';
 import type { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';

@@ -11,7 +11,7 @@ import type {
   BuildRequest,
   BuildRunner,
   BuildState,
-} from '../runners';
+} from '@internal/plugin-novahost-node';
 import { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentStateMachine } from './DeploymentStateMachine';
 import { Dispatcher } from './Dispatcher';

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { isTerminalStatus } from '@internal/plugin-novahost-common';
 import type { NovahostDatabase } from '../database/NovahostDatabase';
-import type { BuildExit, BuildRunner } from '../runners';
+import type { BuildExit, BuildRunner } from '@internal/plugin-novahost-node';
 import {
   ACTIVE,
   DeploymentStateMachine,

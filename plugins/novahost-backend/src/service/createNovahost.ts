@@ -10,7 +10,11 @@ import { eventBusFromConfig } from '../bus';
 import { openDatabase } from '../database/migrations';
 import { NovahostDatabase } from '../database/NovahostDatabase';
 import { buildRunnerFromConfig } from '../runners';
-import { artifactStoreFromConfig } from '../stores';
+import {
+  ArtifactStore,
+  BuildRunner,
+  artifactStoreFromConfig,
+} from '@internal/plugin-novahost-node';
 import { ArtifactGc } from './ArtifactGc';
 import { BuildSession } from './BuildSession';
 import { DeploymentLogs } from './DeploymentLogs';
@@ -25,20 +29,25 @@ import { createRouter } from './router';
 
 /**
  * Wires the configured database, store, runner and bus into the services
- * and the two routers (public API; the build program's /internal API).
+ * and the two routers (public API; the build program's /internal API). A
+ * store or runner set through the extension points replaces the configured one.
  */
-export async function createNovahost(deps: {
-  config: Config;
-  logger: LoggerService;
-  database: DatabaseService;
-  discovery: DiscoveryService;
-  httpAuth: HttpAuthService;
-}) {
+export async function createNovahost(
+  deps: {
+    config: Config;
+    logger: LoggerService;
+    database: DatabaseService;
+    discovery: DiscoveryService;
+    httpAuth: HttpAuthService;
+  },
+  overrides: { store?: ArtifactStore; runner?: BuildRunner } = {},
+) {
   const { config, logger } = deps;
   const db = new NovahostDatabase(await openDatabase(deps.database));
-  const store = artifactStoreFromConfig(config, logger);
+  const store = overrides.store ?? artifactStoreFromConfig(config, logger);
   await store.checkReady();
-  const runner = await buildRunnerFromConfig(config, deps);
+  const runner =
+    overrides.runner ?? (await buildRunnerFromConfig(config, deps));
   const bus = eventBusFromConfig(config, logger);
   const runnerType =
     config.getOptionalString('novahost.runner.type') ?? 'local';
