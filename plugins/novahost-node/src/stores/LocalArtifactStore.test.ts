@@ -4,16 +4,11 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { Readable } from 'stream';
+import { text } from 'stream/consumers';
 import { LocalArtifactStore } from './LocalArtifactStore';
 import { isNotFoundError } from './notFound';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-
-async function text(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 describe('LocalArtifactStore', () => {
   let dir: string;

@@ -1,18 +1,13 @@
 import { ConfigReader } from '@backstage/config';
 import { createHash } from 'crypto';
 import { Readable } from 'stream';
+import { text } from 'stream/consumers';
 import { startS3Server } from '../testUtils';
 import { readS3StoreOptions } from './config';
 import { S3ArtifactStore } from './S3ArtifactStore';
 import { isNotFoundError } from './notFound';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-async function text(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 describe('S3ArtifactStore (real S3-protocol server)', () => {
   let s3: Awaited<ReturnType<typeof startS3Server>>;
