@@ -11,3 +11,5 @@ export * from './annotations';
 export * from './schemas';
 export * from './responses';
 export * from './frameworks';
+export * from './sse';
+export * from './client';

@@ -1,23 +1,76 @@
-import { mockApis, registerMswTestHooks } from '@backstage/test-utils';
 import { ResponseError } from '@backstage/errors';
-import { NovahostResponseValidationError } from '@internal/plugin-novahost-common';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import {
-  makeDeployment,
-  makeProject,
-  sseBody,
-} from '../__testUtils__/fixtures';
+import { NovahostResponseValidationError } from '../responses';
+import type { Deployment, Project } from '../types';
 import { NovahostClient } from './NovahostClient';
 import { errorMessage } from './errors';
 
 const server = setupServer();
-registerMswTestHooks(server);
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterAll(() => server.close());
+afterEach(() => server.resetHandlers());
 
 const base = 'http://backend/api/novahost';
-const discoveryApi = mockApis.discovery({ baseUrl: 'http://backend' });
+const discoveryApi = {
+  getBaseUrl: async (pluginId: string) => `http://backend/api/${pluginId}`,
+};
 const fetchApi = { fetch: (input: any, init?: any) => fetch(input, init) };
 const client = new NovahostClient({ discoveryApi, fetchApi, retryDelayMs: 5 });
+
+const at = '2026-01-01T12:00:00.000Z';
+const makeDeployment = (overrides: Partial<Deployment> = {}): Deployment => ({
+  id: 'd1',
+  shortId: 'd0000001',
+  projectId: 'p1',
+  ref: 'main',
+  commitSha: null,
+  status: 'ready',
+  error: null,
+  exitCode: null,
+  createdBy: null,
+  url: 'http://my-site-d0000001.localhost:8080',
+  isProduction: false,
+  stats: null,
+  framework: null,
+  createdAt: at,
+  startedAt: null,
+  uploadingAt: null,
+  finishedAt: null,
+  ...overrides,
+});
+const makeProject = (overrides: Partial<Project> = {}): Project => ({
+  id: 'p1',
+  name: 'My Site',
+  slug: 'my-site',
+  repoUrl: 'https://github.com/acme/my-site',
+  branch: 'main',
+  rootDirectory: '',
+  installCommand: null,
+  buildCommand: null,
+  outputDirectory: null,
+  owner: null,
+  spa: false,
+  autoPromote: true,
+  productionDeploymentId: null,
+  url: 'http://my-site.localhost:8080',
+  createdAt: at,
+  updatedAt: at,
+  ...overrides,
+});
+
+/** An SSE body: `event`/`data` frames, `id:` for log lines. */
+const sseBody = (
+  events: Array<{ event: string; data: unknown; id?: number }>,
+) =>
+  events
+    .map(
+      e =>
+        `${e.id !== undefined ? `id: ${e.id}\n` : ''}event: ${
+          e.event
+        }\ndata: ${JSON.stringify(e.data)}\n\n`,
+    )
+    .join('');
 
 describe('NovahostClient', () => {
   it('lists projects with the query and validates the answer', async () => {

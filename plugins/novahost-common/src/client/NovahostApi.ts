@@ -1,0 +1,59 @@
+import type {
+  Deployment,
+  DeploymentStatus,
+  LogLine,
+  Page,
+  Project,
+} from '../types';
+import type { CreateProjectRequest, UpdateProjectRequest } from '../schemas';
+
+/** Handlers of a deployment's live log stream. @public */
+export interface LogStreamHandlers {
+  onStatus?(status: DeploymentStatus, commitSha: string | null): void;
+  onLog(line: LogLine): void;
+  onFinish(status: DeploymentStatus, error: string | null): void;
+  /** Called when the connection dropped and a reconnect is scheduled. */
+  onReconnecting?(attempt: number, error: Error): void;
+}
+
+/** Options of {@link NovahostApi.streamLogs}. @public */
+export interface LogStreamOptions extends LogStreamHandlers {
+  /** Only lines after this sequence number (the cursor). */
+  after?: number;
+  signal?: AbortSignal;
+}
+
+/** The Novahost REST API (`/api/novahost`) as its clients use it. @public */
+export interface NovahostApi {
+  listProjects(query?: {
+    search?: string;
+    owner?: string;
+    limit?: number;
+    offset?: number;
+  }): Promise<Page<Project>>;
+  getProject(idOrSlug: string): Promise<Project>;
+  createProject(request: CreateProjectRequest): Promise<Project>;
+  updateProject(
+    idOrSlug: string,
+    request: UpdateProjectRequest,
+  ): Promise<Project>;
+  deleteProject(idOrSlug: string): Promise<void>;
+  listDeployments(
+    idOrSlug: string,
+    page?: { limit?: number; offset?: number },
+  ): Promise<Page<Deployment>>;
+  createDeployment(
+    idOrSlug: string,
+    request?: { ref?: string },
+  ): Promise<Deployment>;
+  getDeployment(id: string): Promise<Deployment>;
+  cancelDeployment(id: string): Promise<Deployment>;
+  /** Moves production to a ready deployment; rollback is promoting an older one. */
+  promote(idOrSlug: string, deploymentId: string): Promise<Project>;
+  /**
+   * Follows a deployment's build log until `finish`, reconnecting with the
+   * cursor after network errors. Resolves when finished or aborted; rejects
+   * when the server refuses the stream (4xx) or answers off the API.
+   */
+  streamLogs(deploymentId: string, options: LogStreamOptions): Promise<void>;
+}

@@ -1,0 +1,3 @@
+export * from './NovahostApi';
+export * from './NovahostClient';
+export { errorMessage } from './errors';
