@@ -107,57 +107,57 @@ describe('DeploymentStateMachine', () => {
     return row;
   };
 
-  const cases = STATUSES.flatMap(from => TARGETS.map(to => [from, to]));
+  const cases = STATUSES.flatMap(from =>
+    TARGETS.map(to => [from, to] as [DeploymentStatus, DeploymentStatus]),
+  );
+  const refused = cases.filter(([from, to]) => !canTransition(from, to));
+  const allowed = cases.filter(([from, to]) => canTransition(from, to));
+  const details = { error: 'boom\nsecond line', exitCode: 3 };
 
-  it.each(cases)(
-    '%s → %s is made exactly when the table allows it',
+  it.each(refused)('refuses %s → %s and changes nothing', async (from, to) => {
+    const row = await deploymentIn(from);
+    expect(await machine.transition(row.id, to, details)).toBe(false);
+    expect((await db.getDeployment(row.id))!.status).toBe(from);
+    expect(events).toEqual([]);
+    expect(freed).toBe(0);
+  });
+
+  const expectedLog: Record<string, string[]> = {
+    failed: ['Build failed: boom'],
+    canceled: ['boom\nsecond line'],
+    ready: ['Ready now'],
+    uploading: [],
+  };
+
+  it.each(allowed)(
+    'makes %s → %s, then logs, announces, frees',
     async (from, to) => {
-      const row = await deploymentIn(from as DeploymentStatus);
-      const allowed = canTransition(
-        from as DeploymentStatus,
-        to as DeploymentStatus,
+      const row = await deploymentIn(from);
+      const log = to === 'ready' ? 'Ready now' : undefined;
+      expect(await machine.transition(row.id, to, { ...details, log })).toBe(
+        true,
       );
-      const moved = await machine.transition(row.id, to as DeploymentStatus, {
-        error: 'boom\nsecond line',
-        exitCode: 3,
-        log: to === 'ready' ? 'Ready now' : undefined,
-      });
-      expect(moved).toBe(allowed);
       const now = (await db.getDeployment(row.id))!;
-      const statuses = events.filter(e => e.type === 'status');
-      const logs = events.flatMap(e => (e.type === 'log' ? e.lines : []));
-      if (!allowed) {
-        expect(now.status).toBe(from);
-        expect(events).toEqual([]);
-        expect(freed).toBe(0);
-        return;
-      }
+      const terminal = isTerminalStatus(to);
       expect(now.status).toBe(to);
-      expect(statuses).toEqual([
+      expect(events.filter(e => e.type === 'status')).toEqual([
         { type: 'status', status: to, error: now.error, commitSha: null },
       ]);
-      expect(freed).toBe(isTerminalStatus(to as DeploymentStatus) ? 1 : 0);
+      expect(
+        events.flatMap(e => (e.type === 'log' ? e.lines.map(l => l.text) : [])),
+      ).toEqual(expectedLog[to]);
+      expect(freed).toBe(terminal ? 1 : 0);
       expect(routeEvents).toBe(to === 'ready' ? 1 : 0);
-      if (isTerminalStatus(to as DeploymentStatus)) {
-        // A finished deployment keeps no credential and no half-done upload.
-        expect(now.build_token_hash).toBeNull();
-        expect(now.pending_manifest).toBeNull();
-        expect(now.finished_at).not.toBeNull();
-      } else {
-        expect(now.build_token_hash).not.toBeNull();
-        expect(now.uploading_at).not.toBeNull();
-      }
-      const expectedLog = {
-        failed: 'Build failed: boom',
-        canceled: 'boom\nsecond line',
-        ready: 'Ready now',
-        uploading: undefined,
-      }[to as 'failed' | 'canceled' | 'ready' | 'uploading'];
-      expect(logs.map(l => l.text)).toEqual(expectedLog ? [expectedLog] : []);
-      if (to === 'failed') {
-        expect(now.error).toBe('boom\nsecond line');
-        expect(now.exit_code).toBe(3);
-      }
+      // A finished deployment keeps no credential and no half-done upload.
+      expect(now.build_token_hash === null).toBe(terminal);
+      expect(now.pending_manifest === null).toBe(terminal);
+      expect(now.finished_at !== null).toBe(terminal);
+      expect(now.uploading_at !== null).toBe(to === 'uploading');
+      expect(now.error).toBe(
+        { failed: details.error, canceled: details.error }[to as string] ??
+          null,
+      );
+      expect(now.exit_code).toBe(to === 'failed' ? 3 : null);
     },
   );
 
