@@ -66,46 +66,50 @@ export function chooseEncoding(
   return undefined;
 }
 
-/** Compressed blobs by `hash:encoding`, bounded by total bytes. */
-export class CompressionCache {
+/**
+ * Buffers by key, bounded by total bytes: the oldest go first, and one too
+ * large for the bound is not kept. Concurrent loads of a key share one
+ * promise.
+ */
+class BoundedBufferCache {
   private readonly entries = new Map<string, Buffer>();
   private readonly pending = new Map<string, Promise<Buffer>>();
   private bytes = 0;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
+  constructor(
+    private readonly maxBytes: number,
+    /** Whether a hit makes the entry the newest (an LRU, not a FIFO). */
+    private readonly refreshOnHit: boolean,
+  ) {}
 
-  async get(
-    hash: string,
-    encoding: Encoding,
-    load: () => Promise<Buffer>,
-  ): Promise<Buffer> {
-    const key = `${hash}:${encoding}`;
+  /** The buffer if it is in memory (never reordered: the hot path's lookup). */
+  peek(key: string): Buffer | undefined {
+    const hit = this.entries.get(key);
+    if (hit) this.hits++;
+    return hit;
+  }
+
+  get(key: string, load: () => Promise<Buffer>): Promise<Buffer> {
     const hit = this.entries.get(key);
     if (hit) {
       this.hits++;
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
+      if (this.refreshOnHit) {
+        this.entries.delete(key);
+        this.entries.set(key, hit);
+      }
+      return Promise.resolve(hit);
     }
     let p = this.pending.get(key);
     if (!p) {
       this.misses++;
-      p = (async () => {
-        const raw = await load();
-        const out =
-          encoding === 'br'
-            ? await brotli(raw, {
-                params: {
-                  [zlib.constants.BROTLI_PARAM_QUALITY]: 9,
-                  [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
-                },
-              })
-            : await gzip(raw, { level: 9 });
-        this.store(key, out);
-        return out;
-      })().finally(() => this.pending.delete(key));
+      p = load()
+        .then(value => {
+          this.store(key, value);
+          return value;
+        })
+        .finally(() => this.pending.delete(key));
       this.pending.set(key, p);
     }
     return p;
@@ -120,6 +124,42 @@ export class CompressionCache {
       this.entries.delete(k);
       this.bytes -= v.length;
     }
+  }
+}
+
+/** Compressed blobs by `hash:encoding`, bounded by total bytes (LRU). */
+export class CompressionCache {
+  private readonly cache: BoundedBufferCache;
+
+  constructor(maxBytes = 64 * 1024 * 1024) {
+    this.cache = new BoundedBufferCache(maxBytes, true);
+  }
+
+  get hits(): number {
+    return this.cache.hits;
+  }
+
+  get misses(): number {
+    return this.cache.misses;
+  }
+
+  /** The blob compressed with `encoding`; `load` reads it when it is not cached. */
+  get(
+    hash: string,
+    encoding: Encoding,
+    load: () => Promise<Buffer>,
+  ): Promise<Buffer> {
+    return this.cache.get(`${hash}:${encoding}`, async () => {
+      const raw = await load();
+      return encoding === 'br'
+        ? brotli(raw, {
+            params: {
+              [zlib.constants.BROTLI_PARAM_QUALITY]: 9,
+              [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+            },
+          })
+        : gzip(raw, { level: 9 });
+    });
   }
 }
 
@@ -158,45 +198,8 @@ export const MAX_MEMORY_BLOB_BYTES = 256 * 1024;
  * bytes), bounded by total bytes. Most of a site's requests are small files;
  * serving them from a Buffer skips the open/read/close of every request.
  */
-export class BlobCache {
-  private readonly entries = new Map<string, Buffer>();
-  private readonly pending = new Map<string, Promise<Buffer>>();
-  private bytes = 0;
-  hits = 0;
-  misses = 0;
-
-  constructor(private readonly maxBytes = 128 * 1024 * 1024) {}
-
-  /** The blob if it is in memory. */
-  peek(hash: string): Buffer | undefined {
-    const hit = this.entries.get(hash);
-    if (hit) this.hits++;
-    return hit;
-  }
-
-  get(hash: string, load: () => Promise<Buffer>): Promise<Buffer> {
-    const hit = this.entries.get(hash);
-    if (hit) {
-      this.hits++;
-      return Promise.resolve(hit);
-    }
-    let p = this.pending.get(hash);
-    if (!p) {
-      this.misses++;
-      p = load()
-        .then(buf => {
-          this.entries.set(hash, buf);
-          this.bytes += buf.length;
-          for (const [k, v] of this.entries) {
-            if (this.bytes <= this.maxBytes) break;
-            this.entries.delete(k);
-            this.bytes -= v.length;
-          }
-          return buf;
-        })
-        .finally(() => this.pending.delete(hash));
-      this.pending.set(hash, p);
-    }
-    return p;
+export class BlobCache extends BoundedBufferCache {
+  constructor(maxBytes = 128 * 1024 * 1024) {
+    super(maxBytes, false);
   }
 }

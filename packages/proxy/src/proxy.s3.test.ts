@@ -1,17 +1,13 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   blobKey,
   manifestKey,
   type RouteTable,
 } from '@internal/plugin-novahost-common';
+import { createS3Client } from '@internal/plugin-novahost-node';
+import { startS3Server } from '@internal/plugin-novahost-node/testUtils';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { project, sha256, startTestProxy, type TestProxy } from './testUtils';
-// s3rver ships no types.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const S3rver = require('s3rver');
 
 /** The proxy serving from an S3-protocol server, as it does from R2 in production. */
 describe.each(['getObject', 'presignedUrl'] as const)(
@@ -19,8 +15,7 @@ describe.each(['getObject', 'presignedUrl'] as const)(
   fetchMode => {
     const bucket = 'novahost';
     const prefix = 'sites/';
-    const directory = mkdtempSync(join(tmpdir(), 'novahost-proxy-s3-'));
-    let s3rver: any;
+    let s3server: Awaited<ReturnType<typeof startS3Server>>;
     let client: S3Client;
     let proxy: TestProxy;
 
@@ -54,26 +49,16 @@ describe.each(['getObject', 'presignedUrl'] as const)(
     };
 
     beforeAll(async () => {
-      s3rver = new S3rver({
-        address: '127.0.0.1',
-        port: 0,
-        silent: true,
-        directory,
-        configureBuckets: [{ name: bucket }],
-      });
-      const { port } = await s3rver.run();
+      s3server = await startS3Server(bucket);
       const s3 = {
         bucket,
-        endpoint: `http://127.0.0.1:${port}`,
+        endpoint: s3server.endpoint,
         region: 'us-east-1',
         forcePathStyle: true,
         credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
         prefix,
       };
-      client = new S3Client({
-        ...s3,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-      });
+      client = createS3Client(s3);
       const site = await deploy({
         'index.html': '<h1>from s3</h1>',
         'about/index.html': '<p>about</p>',
@@ -93,8 +78,7 @@ describe.each(['getObject', 'presignedUrl'] as const)(
 
     afterAll(async () => {
       await proxy?.stop();
-      await s3rver?.close();
-      rmSync(directory, { recursive: true, force: true });
+      await s3server?.close();
     });
 
     it.each([
