@@ -1,9 +1,11 @@
 import { ConflictError } from '@backstage/errors';
 import type { DeploymentStatus } from '@internal/plugin-novahost-common';
 import { Knex } from 'knex';
+import * as blobs from './blobs';
+import * as domains from './domains';
+import * as logs from './logs';
+import { chunks, isUniqueViolation } from './sqlHelpers';
 import {
-  BLOBS,
-  BlobRow,
   DEPLOYMENT_BLOBS,
   DEPLOYMENTS,
   DeploymentRow,
@@ -16,35 +18,14 @@ import {
   ProjectRow,
 } from './tables';
 
-/** A log line about to be stored; `clientSeq` dedupes retried batches. */
-export type NewLogLine = {
-  clientSeq?: number;
-  ts: Date;
-  stream: string;
-  text: string;
-};
+export type { NewLogLine, StoredLogLine } from './logs';
+export type { RouteRows } from './domains';
 
-function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: string; message?: string };
-  return (
-    err?.code === '23505' ||
-    err?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    /unique constraint/i.test(err?.message ?? '')
-  );
-}
-
-// SQLite's IN lists are limited; batch large hash lists.
-const CHUNK = 500;
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) {
-    out.push(items.slice(i, i + CHUNK));
-  }
-  return out;
-}
-
-/** All SQL of the plugin. Works on Postgres and SQLite. */
+/**
+ * All SQL of the plugin; works on Postgres and SQLite. Projects and the
+ * deployment state live here; logs, blobs and domains are in sibling
+ * modules this class delegates to.
+ */
 export class NovahostDatabase {
   private readonly isSqlite: boolean;
 
@@ -316,219 +297,71 @@ export class NovahostDatabase {
 
   // --- logs ---------------------------------------------------------------
 
-  /**
-   * Stores log lines and returns them with their sequence numbers. Numbers
-   * are allocated from a counter on the deployment row, in the same
-   * transaction as the insert, so they increase in commit order. Lines whose
-   * clientSeq was already stored (a retried batch) are dropped.
-   */
-  async appendLogs(
+  /** See `appendLogs` in ./logs: dedupes by clientSeq, numbers in commit order. */
+  appendLogs(
     deploymentId: string,
-    lines: NewLogLine[],
-  ): Promise<Array<{ seq: number; ts: Date; stream: string; text: string }>> {
-    if (lines.length === 0) return [];
-    return this.db.transaction(async tx => {
-      let fresh = lines;
-      const clientSeqs = lines
-        .map(l => l.clientSeq)
-        .filter((s): s is number => typeof s === 'number');
-      if (clientSeqs.length) {
-        const seen = new Set<number>();
-        for (const part of chunks(clientSeqs)) {
-          const rows = await tx(LOGS)
-            .where({ deployment_id: deploymentId })
-            .whereIn('client_seq', part)
-            .select('client_seq');
-          rows.forEach((r: { client_seq: number }) => seen.add(r.client_seq));
-        }
-        const inBatch = new Set<number>();
-        fresh = lines.filter(l => {
-          if (l.clientSeq === undefined) return true;
-          if (seen.has(l.clientSeq) || inBatch.has(l.clientSeq)) return false;
-          inBatch.add(l.clientSeq);
-          return true;
-        });
-      }
-      if (fresh.length === 0) return [];
-      await tx(DEPLOYMENTS)
-        .where({ id: deploymentId })
-        .increment('log_seq', fresh.length);
-      const row = await tx(DEPLOYMENTS)
-        .where({ id: deploymentId })
-        .first('log_seq');
-      if (!row) return [];
-      const first = Number(row.log_seq) - fresh.length + 1;
-      const stored = fresh.map((l, i) => ({
-        seq: first + i,
-        ts: l.ts,
-        stream: l.stream,
-        text: l.text,
-        clientSeq: l.clientSeq ?? null,
-      }));
-      for (const part of chunks(stored)) {
-        await tx(LOGS).insert(
-          part.map(l => ({
-            deployment_id: deploymentId,
-            seq: l.seq,
-            client_seq: l.clientSeq,
-            ts: l.ts,
-            stream: l.stream,
-            text: l.text,
-          })),
-        );
-      }
-      return stored.map(({ seq, ts, stream, text }) => ({
-        seq,
-        ts,
-        stream,
-        text,
-      }));
-    });
+    lines: logs.NewLogLine[],
+  ): Promise<logs.StoredLogLine[]> {
+    return logs.appendLogs(this.db, deploymentId, lines);
   }
 
-  async readLogs(
+  readLogs(
     deploymentId: string,
     afterSeq: number,
     limit: number,
   ): Promise<LogRow[]> {
-    return this.db<LogRow>(LOGS)
-      .where({ deployment_id: deploymentId })
-      .andWhere('seq', '>', afterSeq)
-      .orderBy('seq', 'asc')
-      .limit(limit);
+    return logs.readLogs(this.db, deploymentId, afterSeq, limit);
   }
 
   // --- blobs --------------------------------------------------------------
 
-  async existingBlobs(hashes: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (const part of chunks(hashes)) {
-      const rows = await this.db<BlobRow>(BLOBS)
-        .whereIn('hash', part)
-        .select('hash');
-      rows.forEach(r => found.add(r.hash));
-    }
-    return found;
+  existingBlobs(hashes: string[]): Promise<Set<string>> {
+    return blobs.existingBlobs(this.db, hashes);
   }
 
-  async insertBlobs(
-    blobs: Array<{ hash: string; size: number }>,
-  ): Promise<void> {
-    const now = new Date();
-    for (const part of chunks(blobs)) {
-      await this.db(BLOBS)
-        .insert(
-          part.map(b => ({ hash: b.hash, size: b.size, created_at: now })),
-        )
-        .onConflict('hash')
-        .ignore();
-    }
+  insertBlobs(blobRows: Array<{ hash: string; size: number }>): Promise<void> {
+    return blobs.insertBlobs(this.db, blobRows);
   }
 
-  async insertBlob(hash: string, size: number): Promise<void> {
-    await this.db(BLOBS)
-      .insert({ hash, size, created_at: new Date() })
-      .onConflict('hash')
-      .ignore();
+  insertBlob(hash: string, size: number): Promise<void> {
+    return blobs.insertBlob(this.db, hash, size);
   }
 
-  /** Records which blobs a deployment uses, so garbage collection keeps them. */
-  async addDeploymentBlobs(
-    deploymentId: string,
-    hashes: string[],
-  ): Promise<void> {
-    for (const part of chunks(hashes)) {
-      await this.db(DEPLOYMENT_BLOBS)
-        .insert(part.map(hash => ({ deployment_id: deploymentId, hash })))
-        .onConflict(['deployment_id', 'hash'])
-        .ignore();
-    }
+  addDeploymentBlobs(deploymentId: string, hashes: string[]): Promise<void> {
+    return blobs.addDeploymentBlobs(this.db, deploymentId, hashes);
   }
 
-  /**
-   * Removes blob index rows that no deployment references any more, among
-   * `candidates`, and returns their hashes (the caller deletes the content).
-   */
-  async collectUnreferencedBlobs(candidates: string[]): Promise<string[]> {
-    const removed: string[] = [];
-    for (const part of chunks(candidates)) {
-      await this.db.transaction(async tx => {
-        const rows = await tx(BLOBS)
-          .whereIn('hash', part)
-          .whereNotExists(
-            tx(DEPLOYMENT_BLOBS)
-              .select(tx.raw('1'))
-              .whereRaw(`${DEPLOYMENT_BLOBS}.hash = ${BLOBS}.hash`),
-          )
-          .select('hash');
-        const hashes = rows.map((r: { hash: string }) => r.hash);
-        if (hashes.length) {
-          await tx(BLOBS).whereIn('hash', hashes).delete();
-          removed.push(...hashes);
-        }
-      });
-    }
-    return removed;
+  collectUnreferencedBlobs(candidates: string[]): Promise<string[]> {
+    return blobs.collectUnreferencedBlobs(this.db, candidates);
   }
 
-  async blobsOfDeployments(deploymentIds: string[]): Promise<string[]> {
-    const out = new Set<string>();
-    for (const part of chunks(deploymentIds)) {
-      const rows = await this.db(DEPLOYMENT_BLOBS)
-        .whereIn('deployment_id', part)
-        .select('hash');
-      rows.forEach((r: { hash: string }) => out.add(r.hash));
-    }
-    return [...out];
+  blobsOfDeployments(deploymentIds: string[]): Promise<string[]> {
+    return blobs.blobsOfDeployments(this.db, deploymentIds);
   }
 
-  // --- domains ------------------------------------------------------------
+  // --- domains and routes -------------------------------------------------
 
-  async insertDomain(row: DomainRow): Promise<void> {
-    try {
-      await this.db(DOMAINS).insert(row);
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        throw new ConflictError(`The domain ${row.hostname} is already in use`);
-      }
-      throw e;
-    }
+  insertDomain(row: DomainRow): Promise<void> {
+    return domains.insertDomain(this.db, row);
   }
 
-  async listDomains(projectId: string): Promise<DomainRow[]> {
-    return this.db<DomainRow>(DOMAINS)
-      .where({ project_id: projectId })
-      .orderBy('hostname');
+  listDomains(projectId: string): Promise<DomainRow[]> {
+    return domains.listDomains(this.db, projectId);
   }
 
-  async getDomain(hostname: string): Promise<DomainRow | undefined> {
-    return this.db<DomainRow>(DOMAINS).where({ hostname }).first();
+  getDomain(hostname: string): Promise<DomainRow | undefined> {
+    return domains.getDomain(this.db, hostname);
   }
 
-  async markDomainVerified(hostname: string): Promise<void> {
-    await this.db(DOMAINS)
-      .where({ hostname })
-      .update({ verified_at: new Date() });
+  markDomainVerified(hostname: string): Promise<void> {
+    return domains.markDomainVerified(this.db, hostname);
   }
 
-  async deleteDomain(hostname: string): Promise<void> {
-    await this.db(DOMAINS).where({ hostname }).delete();
+  deleteDomain(hostname: string): Promise<void> {
+    return domains.deleteDomain(this.db, hostname);
   }
 
-  // --- routes -------------------------------------------------------------
-
-  async routeRows(): Promise<{
-    projects: ProjectRow[];
-    deployments: Array<Pick<DeploymentRow, 'id' | 'short_id' | 'project_id'>>;
-    domains: Array<Pick<DomainRow, 'hostname' | 'project_id'>>;
-  }> {
-    const projects = await this.db<ProjectRow>(PROJECTS).select();
-    const deployments = await this.db<DeploymentRow>(DEPLOYMENTS)
-      .where({ status: 'ready' })
-      .select('id', 'short_id', 'project_id');
-    const domains = await this.db<DomainRow>(DOMAINS)
-      .whereNotNull('verified_at')
-      .select('hostname', 'project_id');
-    return { projects, deployments, domains };
+  routeRows(): Promise<domains.RouteRows> {
+    return domains.routeRows(this.db);
   }
 }
