@@ -35,89 +35,95 @@ function promoteTogether(
   );
 }
 
-describe.each(databases.eachSupportedId())('promoteIfNewer on %p', id => {
-  let knex: Knex;
-  let db: NovahostDatabase;
+describe.each(databases.eachSupportedId())(
+  'promoteIfNewer on %p',
+  databaseId => {
+    let knex: Knex;
+    let db: NovahostDatabase;
 
-  beforeAll(async () => {
-    knex = await databases.init(id);
-    db = await openTestDatabase(knex);
-  });
+    beforeAll(async () => {
+      knex = await databases.init(databaseId);
+      db = await openTestDatabase(knex);
+    });
 
-  it('promotes when there is no production', async () => {
-    const { project, deployments } = await projectWithDeployments(db, 1);
-    await expect(
-      db.promoteIfNewer(project.id, deployments[0].id),
-    ).resolves.toBe(true);
-    expect(await production(knex, project.id)).toBe(deployments[0].id);
-  });
+    it('promotes when there is no production', async () => {
+      const { project, deployments } = await projectWithDeployments(db, 1);
+      await expect(
+        db.promoteIfNewer(project.id, deployments[0].id),
+      ).resolves.toBe(true);
+      expect(await production(knex, project.id)).toBe(deployments[0].id);
+    });
 
-  it('replaces an older production and keeps a newer one', async () => {
-    const { project, deployments } = await projectWithDeployments(db, 3);
-    const [oldest, middle, newest] = deployments;
-    expect(await db.promoteIfNewer(project.id, middle.id)).toBe(true);
-    expect(await db.promoteIfNewer(project.id, oldest.id)).toBe(false);
-    expect(await production(knex, project.id)).toBe(middle.id);
-    expect(await db.promoteIfNewer(project.id, newest.id)).toBe(true);
-    expect(await db.promoteIfNewer(project.id, middle.id)).toBe(false);
-    expect(await production(knex, project.id)).toBe(newest.id);
-    // Promoting production again is a no-op that still reports it production.
-    expect(await db.promoteIfNewer(project.id, newest.id)).toBe(true);
-  });
-
-  it('breaks a created_at tie by id', async () => {
-    const { project } = await projectWithDeployments(db, 0);
-    const at = new Date(Date.UTC(2026, 1, 1));
-    const [low, high] = [
-      deploymentRow(project.id, { status: 'ready', created_at: at }),
-      deploymentRow(project.id, { status: 'ready', created_at: at }),
-    ].sort((a, b) => (a.id < b.id ? -1 : 1));
-    await db.insertDeployment(low);
-    await db.insertDeployment(high);
-    expect(await db.promoteIfNewer(project.id, high.id)).toBe(true);
-    expect(await db.promoteIfNewer(project.id, low.id)).toBe(false);
-    expect(await production(knex, project.id)).toBe(high.id);
-  });
-
-  it('replaces a production whose deployment is gone', async () => {
-    const { project, deployments } = await projectWithDeployments(db, 1);
-    await db.setProduction(project.id, 'f0000000-0000-0000-0000-000000000000');
-    expect(await db.promoteIfNewer(project.id, deployments[0].id)).toBe(true);
-    expect(await production(knex, project.id)).toBe(deployments[0].id);
-  });
-
-  it('refuses a deployment of another project', async () => {
-    const a = await projectWithDeployments(db, 1);
-    const b = await projectWithDeployments(db, 1);
-    expect(await db.promoteIfNewer(a.project.id, b.deployments[0].id)).toBe(
-      false,
-    );
-    expect(await production(knex, a.project.id)).toBeNull();
-  });
-
-  it('leaves explicit promotion and rollback unconditional', async () => {
-    const { project, deployments } = await projectWithDeployments(db, 2);
-    await db.setProduction(project.id, deployments[1].id);
-    await db.setProduction(project.id, deployments[0].id);
-    expect(await production(knex, project.id)).toBe(deployments[0].id);
-  });
-
-  it('keeps the newer of two promotions started together', async () => {
-    for (let round = 0; round < 8; round++) {
+    it('replaces an older production and keeps a newer one', async () => {
       const { project, deployments } = await projectWithDeployments(db, 3);
-      const [oldest, older, newer] = deployments;
-      if (round % 2) await db.setProduction(project.id, oldest.id);
-      const order = round % 4 < 2 ? [older, newer] : [newer, older];
-      await promoteTogether(
-        db,
+      const [oldest, middle, newest] = deployments;
+      expect(await db.promoteIfNewer(project.id, middle.id)).toBe(true);
+      expect(await db.promoteIfNewer(project.id, oldest.id)).toBe(false);
+      expect(await production(knex, project.id)).toBe(middle.id);
+      expect(await db.promoteIfNewer(project.id, newest.id)).toBe(true);
+      expect(await db.promoteIfNewer(project.id, middle.id)).toBe(false);
+      expect(await production(knex, project.id)).toBe(newest.id);
+      // Promoting production again is a no-op that still reports it production.
+      expect(await db.promoteIfNewer(project.id, newest.id)).toBe(true);
+    });
+
+    it('breaks a created_at tie by id', async () => {
+      const { project } = await projectWithDeployments(db, 0);
+      const at = new Date(Date.UTC(2026, 1, 1));
+      const [low, high] = [
+        deploymentRow(project.id, { status: 'ready', created_at: at }),
+        deploymentRow(project.id, { status: 'ready', created_at: at }),
+      ].sort((a, b) => (a.id < b.id ? -1 : 1));
+      await db.insertDeployment(low);
+      await db.insertDeployment(high);
+      expect(await db.promoteIfNewer(project.id, high.id)).toBe(true);
+      expect(await db.promoteIfNewer(project.id, low.id)).toBe(false);
+      expect(await production(knex, project.id)).toBe(high.id);
+    });
+
+    it('replaces a production whose deployment is gone', async () => {
+      const { project, deployments } = await projectWithDeployments(db, 1);
+      await db.setProduction(
         project.id,
-        order.map(d => d.id),
-        round % 3,
+        'f0000000-0000-0000-0000-000000000000',
       );
-      expect(await production(knex, project.id)).toBe(newer.id);
-    }
-  });
-});
+      expect(await db.promoteIfNewer(project.id, deployments[0].id)).toBe(true);
+      expect(await production(knex, project.id)).toBe(deployments[0].id);
+    });
+
+    it('refuses a deployment of another project', async () => {
+      const a = await projectWithDeployments(db, 1);
+      const b = await projectWithDeployments(db, 1);
+      expect(await db.promoteIfNewer(a.project.id, b.deployments[0].id)).toBe(
+        false,
+      );
+      expect(await production(knex, a.project.id)).toBeNull();
+    });
+
+    it('leaves explicit promotion and rollback unconditional', async () => {
+      const { project, deployments } = await projectWithDeployments(db, 2);
+      await db.setProduction(project.id, deployments[1].id);
+      await db.setProduction(project.id, deployments[0].id);
+      expect(await production(knex, project.id)).toBe(deployments[0].id);
+    });
+
+    it('keeps the newer of two promotions started together', async () => {
+      for (let round = 0; round < 8; round++) {
+        const { project, deployments } = await projectWithDeployments(db, 3);
+        const [oldest, older, newer] = deployments;
+        if (round % 2) await db.setProduction(project.id, oldest.id);
+        const order = round % 4 < 2 ? [older, newer] : [newer, older];
+        await promoteTogether(
+          db,
+          project.id,
+          order.map(d => d.id),
+          round % 3,
+        );
+        expect(await production(knex, project.id)).toBe(newer.id);
+      }
+    });
+  },
+);
 
 /**
  * Two replicas finalizing two builds of one project: whatever the order in
@@ -127,12 +133,12 @@ describe.each(databases.eachSupportedId())('promoteIfNewer on %p', id => {
  */
 describe.each(
   databases.eachSupportedId().filter(([id]) => id.startsWith('POSTGRES')),
-)('promotion race on %p', id => {
+)('promotion race on %p', databaseId => {
   let knex: Knex;
   let db: NovahostDatabase;
 
   beforeAll(async () => {
-    knex = await databases.init(id);
+    knex = await databases.init(databaseId);
     db = await openTestDatabase(knex);
   });
 

@@ -4,7 +4,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 
-const migrationsDir = resolvePackagePath(
+/** The package's knex migrations (migrations/ at the package root). */
+export const migrationsDir = resolvePackagePath(
   '@internal/plugin-novahost-backend',
   'migrations',
 );
