@@ -1,9 +1,8 @@
 /**
- * The Novahost backend plugin.
+ * The Novahost backend plugin. The store and runner contracts and their
+ * extension points are in @internal/plugin-novahost-node.
  *
  * @packageDocumentation
  */
 export { novahostPlugin as default } from './plugin';
-export type { ArtifactStore, ArtifactStoreType } from './stores';
-export type { BuildRunner, BuildRunnerType } from './runners';
 export type { EventBus, EventBusType } from './bus';
