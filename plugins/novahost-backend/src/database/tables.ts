@@ -75,3 +75,33 @@ export type DomainRow = {
   verified_at: Date | string | null;
   created_at: Date | string;
 };
+
+/** A new queued deployment row: the given fields, every other one empty. */
+export function newDeploymentRow(
+  fields: Pick<
+    DeploymentRow,
+    'id' | 'short_id' | 'project_id' | 'ref' | 'created_at'
+  > &
+    Partial<DeploymentRow>,
+): DeploymentRow {
+  return {
+    commit_sha: null,
+    status: 'queued',
+    error: null,
+    exit_code: null,
+    created_by: null,
+    build_token_hash: null,
+    runner_handle: null,
+    log_seq: 0,
+    pending_manifest: null,
+    stats_files: null,
+    stats_bytes: null,
+    stats_new_blobs: null,
+    stats_new_bytes: null,
+    framework: null,
+    started_at: null,
+    uploading_at: null,
+    finished_at: null,
+    ...fields,
+  };
+}

@@ -1,9 +1,11 @@
 import type { DatabaseService } from '@backstage/backend-plugin-api';
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import type { DeploymentStatus } from '@internal/plugin-novahost-common';
 import { randomUUID } from 'crypto';
 import { Knex } from 'knex';
 import { openDatabase } from '../migrations';
 import { NovahostDatabase } from '../NovahostDatabase';
-import { DeploymentRow, ProjectRow } from '../tables';
+import { DeploymentRow, newDeploymentRow, ProjectRow } from '../tables';
 
 /** Migrates a fresh test database and wraps it, as the plugin does at startup. */
 export async function openTestDatabase(knex: Knex): Promise<NovahostDatabase> {
@@ -12,6 +14,33 @@ export async function openTestDatabase(knex: Knex): Promise<NovahostDatabase> {
     migrations: { skip: false },
   } as unknown as DatabaseService;
   return new NovahostDatabase(await openDatabase(database));
+}
+
+/** What a suite gets; filled in before its first test. */
+export type DatabaseContext = {
+  databaseId: TestDatabaseId;
+  knex: Knex;
+  db: NovahostDatabase;
+};
+
+/**
+ * Runs `suite` once per engine, each on a fresh migrated database
+ * (Postgres and SQLite unless `ids` says otherwise).
+ */
+export function describeEachDatabase(
+  title: string,
+  suite: (ctx: DatabaseContext) => void,
+  ids: TestDatabaseId[] = ['POSTGRES_15', 'SQLITE_3'],
+) {
+  const databases = TestDatabases.create({ ids });
+  describe.each(databases.eachSupportedId())(`${title} on %p`, databaseId => {
+    const ctx = { databaseId } as DatabaseContext;
+    beforeAll(async () => {
+      ctx.knex = await databases.init(databaseId);
+      ctx.db = await openTestDatabase(ctx.knex);
+    });
+    suite(ctx);
+  });
 }
 
 let counter = 0;
@@ -43,49 +72,49 @@ export function deploymentRow(
   projectId: string,
   patch: Partial<DeploymentRow> = {},
 ): DeploymentRow {
-  return {
+  return newDeploymentRow({
     id: randomUUID(),
     short_id: randomUUID().slice(0, 8),
     project_id: projectId,
     ref: 'main',
-    commit_sha: null,
-    status: 'queued',
-    error: null,
-    exit_code: null,
-    created_by: null,
-    build_token_hash: null,
-    runner_handle: null,
-    log_seq: 0,
-    pending_manifest: null,
-    stats_files: null,
-    stats_bytes: null,
-    stats_new_blobs: null,
-    stats_new_bytes: null,
-    framework: null,
     created_at: new Date(),
-    started_at: null,
-    uploading_at: null,
-    finished_at: null,
     ...patch,
-  };
+  });
 }
 
-/** A project with deployments created one second apart, oldest first. */
+/** Inserts a new project with one deployment; returns the deployment. */
+export async function insertDeployment(
+  db: NovahostDatabase,
+  patch: Partial<DeploymentRow> = {},
+): Promise<DeploymentRow> {
+  const project = projectRow();
+  await db.insertProject(project);
+  const row = deploymentRow(project.id, patch);
+  await db.insertDeployment(row);
+  return row;
+}
+
+/**
+ * A project with deployments created one second apart, oldest first: `count`
+ * ready ones, or one per status given.
+ */
 export async function projectWithDeployments(
   db: NovahostDatabase,
-  count: number,
+  count: number | DeploymentStatus[],
 ): Promise<{ project: ProjectRow; deployments: DeploymentRow[] }> {
+  const statuses =
+    typeof count === 'number'
+      ? Array.from({ length: count }, (): DeploymentStatus => 'ready')
+      : count;
   const project = projectRow();
   await db.insertProject(project);
   const base = Date.UTC(2026, 0, 1);
-  const deployments: DeploymentRow[] = [];
-  for (let i = 0; i < count; i++) {
-    const row = deploymentRow(project.id, {
-      status: 'ready',
+  const deployments = statuses.map((status, i) =>
+    deploymentRow(project.id, {
+      status,
       created_at: new Date(base + i * 1000),
-    });
-    await db.insertDeployment(row);
-    deployments.push(row);
-  }
+    }),
+  );
+  for (const row of deployments) await db.insertDeployment(row);
   return { project, deployments };
 }
