@@ -5,10 +5,10 @@
  * reconnects with capped exponential backoff; while disconnected the proxy
  * keeps serving the table it has.
  */
+import { SseEvent, SseParser } from '@internal/plugin-novahost-common';
 import type { Logger } from './logger';
 import type { RouteStore } from './routeStore';
 import { parseRouteTable } from './routing';
-import { SseParser } from './sse';
 
 export interface RouteSubscriberOptions {
   backendUrl: string;
@@ -148,25 +148,24 @@ export class RouteSubscriber {
 
     let first = true;
     let receivedTable = false;
-    const parser = new SseParser({
-      onEvent: event => {
-        if (event.event !== 'routes') return;
-        let table;
-        try {
-          table = parseRouteTable(JSON.parse(event.data));
-        } catch (error) {
-          logger.error('ignoring invalid routing table from backend', {
-            error,
-          });
-          return;
-        }
-        const firstOnConnection = first;
-        first = false;
-        receivedTable = true;
-        onTable();
-        store.offer(table, { firstOnConnection });
-      },
-    });
+    const onEvent = (event: SseEvent) => {
+      if (event.event !== 'routes') return;
+      let table;
+      try {
+        table = parseRouteTable(JSON.parse(event.data));
+      } catch (error) {
+        logger.error('ignoring invalid routing table from backend', {
+          error,
+        });
+        return;
+      }
+      const firstOnConnection = first;
+      first = false;
+      receivedTable = true;
+      onTable();
+      store.offer(table, { firstOnConnection });
+    };
+    const parser = new SseParser();
 
     try {
       resetIdle();
@@ -197,10 +196,11 @@ export class RouteSubscriber {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
+          // Any bytes, a `: ping` comment too, prove the connection alive.
           resetIdle();
-          parser.push(value);
+          parser.push(value).forEach(onEvent);
         }
-        parser.end();
+        parser.end().forEach(onEvent);
       } finally {
         reader.releaseLock();
       }

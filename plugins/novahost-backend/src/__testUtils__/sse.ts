@@ -1,6 +1,9 @@
-/** A minimal server-sent events reader over fetch, for tests. */
+import { readEventStream } from '@internal/plugin-novahost-common';
+
+/** A server-sent event with its data parsed as JSON. */
 export type SseEvent = { event: string; id?: string; data: any };
 
+/** Reads a server-sent events endpoint over fetch until `until` says stop, for tests. */
 export async function readEvents(
   url: string,
   headers: Record<string, string>,
@@ -16,39 +19,17 @@ export async function readEvents(
     const res = await fetch(url, { headers, signal: controller.signal });
     if (!res.ok)
       throw new Error(`SSE ${url}: ${res.status} ${await res.text()}`);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return events;
-      buffer += decoder.decode(value, { stream: true });
-      for (
-        let idx = buffer.indexOf('\n\n');
-        idx !== -1;
-        idx = buffer.indexOf('\n\n')
-      ) {
-        const frame = buffer.slice(0, idx);
-        buffer = buffer.slice(idx + 2);
-        const e: SseEvent = { event: 'message', data: undefined };
-        let data = '';
-        for (const line of frame.split('\n')) {
-          if (line.startsWith(':')) continue;
-          const [field, ...rest] = line.split(':');
-          const text = rest.join(':').replace(/^ /, '');
-          if (field === 'event') e.event = text;
-          else if (field === 'id') e.id = text;
-          else if (field === 'data') data += text;
-        }
-        if (!data) continue;
-        e.data = JSON.parse(data);
-        events.push(e);
-        if (opts.until(e, events)) {
-          controller.abort();
-          return events;
-        }
+    for await (const { event, id, data } of readEventStream(res.body!)) {
+      if (!data) continue;
+      const e: SseEvent = { event, data: JSON.parse(data) };
+      if (id !== undefined) e.id = id;
+      events.push(e);
+      if (opts.until(e, events)) {
+        controller.abort();
+        return events;
       }
     }
+    return events;
   } catch (e) {
     if (controller.signal.aborted && events.length) return events;
     throw e;

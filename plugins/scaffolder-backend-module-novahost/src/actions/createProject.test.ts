@@ -188,6 +188,7 @@ describe('novahost:project:create', () => {
               message:
                 'repoUrl: local repositories are only allowed with the local build runner; use an https:// URL',
             },
+            response: { statusCode: 400 },
           },
           { status: 400 },
         ),

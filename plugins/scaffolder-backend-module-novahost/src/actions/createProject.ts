@@ -1,6 +1,6 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, ResponseError } from '@backstage/errors';
 import {
   createProjectSchema,
   MAX_SLUG_LENGTH,
@@ -10,7 +10,7 @@ import {
   slugify,
 } from '@internal/plugin-novahost-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { NovahostApiError, NovahostClient } from '../client';
+import { findProject, novahostApiFor } from '../novahostApi';
 import { examples } from './createProject.examples';
 
 /** `file:///x/repo.git/` and `/x/repo` name the same repository. */
@@ -139,11 +139,12 @@ export function createNovahostProjectAction(options: {
         return;
       }
 
-      const client = new NovahostClient({
+      const api = novahostApiFor({
         discovery: options.discovery,
         auth: options.auth,
         credentials: await ctx.getInitiatorCredentials(),
       });
+      const { client } = api;
 
       const reuse = (existing: Project) => {
         if (!sameRepository(existing.repoUrl, body.repoUrl)) {
@@ -162,32 +163,36 @@ export function createNovahostProjectAction(options: {
         };
       };
 
-      const result = await ctx.checkpoint({
-        key: `novahost.project.create.${slug}`,
-        fn: async () => {
-          const existing = await client.findProject(slug);
-          if (existing) return reuse(existing);
-          try {
-            const project = await client.createProject(body);
-            ctx.logger.info(
-              `Created Novahost project '${project.slug}' (${project.url})`,
-            );
-            return {
-              id: project.id,
-              slug: project.slug,
-              url: project.url,
-              created: true,
-            };
-          } catch (e) {
-            // Another run created it between our read and our write.
-            if (e instanceof NovahostApiError && e.status === 409) {
-              const raced = await client.findProject(slug);
-              if (raced) return reuse(raced);
+      const result = await ctx
+        .checkpoint({
+          key: `novahost.project.create.${slug}`,
+          fn: async () => {
+            const existing = await findProject(client, slug);
+            if (existing) return reuse(existing);
+            try {
+              const project = await client.createProject(body);
+              ctx.logger.info(
+                `Created Novahost project '${project.slug}' (${project.url})`,
+              );
+              return {
+                id: project.id,
+                slug: project.slug,
+                url: project.url,
+                created: true,
+              };
+            } catch (e) {
+              // Another run created it between our read and our write.
+              if (e instanceof ResponseError && e.statusCode === 409) {
+                const raced = await findProject(client, slug);
+                if (raced) return reuse(raced);
+              }
+              throw e;
             }
-            throw e;
-          }
-        },
-      });
+          },
+        })
+        .catch(e => {
+          throw api.describeError(e);
+        });
 
       ctx.output('projectId', result.id);
       ctx.output('slug', result.slug);

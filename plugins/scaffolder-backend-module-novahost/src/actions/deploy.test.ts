@@ -213,6 +213,7 @@ describe('novahost:deploy', () => {
               name: 'NotFoundError',
               message: "Project 'nope' not found",
             },
+            response: { statusCode: 404 },
           },
           { status: 404 },
         ),

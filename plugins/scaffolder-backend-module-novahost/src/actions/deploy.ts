@@ -4,13 +4,13 @@ import { InputError } from '@backstage/errors';
 import {
   deploymentUrl,
   gitRefSchema,
-  isTerminalStatus,
   isValidSlug,
+  NovahostClient,
   productionUrl,
   readSiteUrlOptions,
 } from '@internal/plugin-novahost-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { DeploymentLogEvent, NovahostClient } from '../client';
+import { novahostApiFor } from '../novahostApi';
 import { examples } from './deploy.examples';
 
 const DEFAULT_TIMEOUT_SECONDS = 900;
@@ -26,7 +26,7 @@ export function createNovahostDeployAction(options: {
   discovery: DiscoveryService;
   auth: AuthService;
   config: Config;
-  /** Pause between reconnects of the log stream. */
+  /** First pause before reconnecting the log stream; doubles up to 10 s. */
   reconnectDelayMs?: number;
 }) {
   return createTemplateAction({
@@ -110,65 +110,75 @@ export function createNovahostDeployAction(options: {
         return;
       }
 
-      const client = new NovahostClient({
+      const api = novahostApiFor({
         discovery: options.discovery,
         auth: options.auth,
         credentials: await ctx.getInitiatorCredentials(),
+        retryDelayMs: options.reconnectDelayMs,
       });
-
-      const started = await ctx.checkpoint({
-        key: `novahost.deploy.${ctx.step?.id ?? 'deploy'}.${projectId}`,
-        fn: async () => {
-          const d = await client.createDeployment(projectId, ref);
-          ctx.logger.info(`Deployment ${d.id} queued at ref ${d.ref}`);
-          return { id: d.id, url: d.url, status: d.status as string };
-        },
-      });
-      ctx.output('deploymentId', started.id);
-      ctx.output('url', started.url);
-      if (!wait) {
-        ctx.output('status', started.status);
-        return;
+      try {
+        await deploy(api.client);
+      } catch (e) {
+        throw api.describeError(e);
       }
 
-      const result = await followDeployment({
-        client,
-        deploymentId: started.id,
-        timeoutSeconds,
-        signal: ctx.signal,
-        reconnectDelayMs: options.reconnectDelayMs ?? 1000,
-        log: (text, stream) =>
-          stream === 'stderr' ? ctx.logger.warn(text) : ctx.logger.info(text),
-      });
-      ctx.output('status', result.status);
-      if (result.status !== 'ready') {
-        const deployment = await client.getDeployment(started.id);
-        const exit =
-          deployment.exitCode !== null
-            ? ` (exit code ${deployment.exitCode})`
-            : '';
-        throw new Error(
-          `Novahost deployment ${started.id} ${result.status}: ${
-            result.error ?? deployment.error ?? 'no reason given'
-          }${exit}`,
-        );
+      async function deploy(client: NovahostClient) {
+        const started = await ctx.checkpoint({
+          key: `novahost.deploy.${ctx.step?.id ?? 'deploy'}.${projectId}`,
+          fn: async () => {
+            const d = await client.createDeployment(
+              projectId,
+              ref ? { ref } : {},
+            );
+            ctx.logger.info(`Deployment ${d.id} queued at ref ${d.ref}`);
+            return { id: d.id, url: d.url, status: d.status as string };
+          },
+        });
+        ctx.output('deploymentId', started.id);
+        ctx.output('url', started.url);
+        if (!wait) {
+          ctx.output('status', started.status);
+          return;
+        }
+
+        const result = await followDeployment({
+          client,
+          deploymentId: started.id,
+          timeoutSeconds,
+          signal: ctx.signal,
+          log: (text, stream) =>
+            stream === 'stderr' ? ctx.logger.warn(text) : ctx.logger.info(text),
+        });
+        ctx.output('status', result.status);
+        if (result.status !== 'ready') {
+          const deployment = await client.getDeployment(started.id);
+          const exit =
+            deployment.exitCode !== null
+              ? ` (exit code ${deployment.exitCode})`
+              : '';
+          throw new Error(
+            `Novahost deployment ${started.id} ${result.status}: ${
+              result.error ?? deployment.error ?? 'no reason given'
+            }${exit}`,
+          );
+        }
+        ctx.logger.info(`Deployment ${started.id} is live at ${started.url}`);
       }
-      ctx.logger.info(`Deployment ${started.id} is live at ${started.url}`);
     },
   });
 }
 
 /**
- * Follows the log stream until `finish`, reconnecting after the last line
- * seen when the connection drops. Cancels the deployment when the task is
- * canceled; gives up (leaving the build running) after the timeout.
+ * Follows the log stream until `finish` (the client reconnects after the
+ * last line seen when the connection drops). Cancels the deployment when
+ * the task is canceled; gives up (leaving the build running) after the
+ * timeout.
  */
 async function followDeployment(opts: {
   client: NovahostClient;
   deploymentId: string;
   timeoutSeconds: number;
   signal?: AbortSignal;
-  reconnectDelayMs: number;
   log: (text: string, stream: string) => void;
 }): Promise<{ status: string; error: string | null }> {
   const { client, deploymentId } = opts;
@@ -176,59 +186,24 @@ async function followDeployment(opts: {
   const signal = opts.signal
     ? AbortSignal.any([opts.signal, timeout])
     : timeout;
-  const state: {
-    cursor: number;
-    finish?: { status: string; error: string | null };
-  } = { cursor: 0 };
-  const onEvent = (event: DeploymentLogEvent) => {
-    if (event.type === 'log') {
-      if (event.line.seq <= state.cursor) return;
-      state.cursor = event.line.seq;
-      opts.log(event.line.text, event.line.stream);
-    } else if (event.type === 'finish') {
-      state.finish = { status: event.status, error: event.error };
-    }
-  };
-  const pause = () =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, opts.reconnectDelayMs);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
-  try {
-    while (!state.finish) {
-      await client.streamLogs(deploymentId, state.cursor, onEvent, signal);
-      if (state.finish) break;
-      // The stream ended early (backend restart, network): check, then resume.
-      const now = await client.getDeployment(deploymentId);
-      if (isTerminalStatus(now.status)) {
-        // Lines written before the end are still to be read: one more pass.
-        continue;
-      }
-      await pause();
-    }
-    return state.finish!;
-  } catch (e) {
-    if (opts.signal?.aborted) {
-      await client.cancelDeployment(deploymentId).catch(() => {});
-      throw new Error(`Task canceled; canceled deployment ${deploymentId}`);
-    }
-    if (timeout.aborted) {
-      const now = await client
-        .getDeployment(deploymentId)
-        .catch(() => undefined);
-      throw new Error(
-        `Novahost deployment ${deploymentId} did not finish within ${
-          opts.timeoutSeconds
-        } seconds (still ${now?.status ?? 'unknown'}); it keeps running`,
-      );
-    }
-    throw e;
+  let finish: { status: string; error: string | null } | undefined;
+  // Resolves at `finish` or on abort; rejects when the server refuses.
+  await client.streamLogs(deploymentId, {
+    signal,
+    onLog: line => opts.log(line.text, line.stream),
+    onFinish: (status, error) => {
+      finish = { status, error };
+    },
+  });
+  if (finish) return finish;
+  if (opts.signal?.aborted) {
+    await client.cancelDeployment(deploymentId).catch(() => {});
+    throw new Error(`Task canceled; canceled deployment ${deploymentId}`);
   }
+  const now = await client.getDeployment(deploymentId).catch(() => undefined);
+  throw new Error(
+    `Novahost deployment ${deploymentId} did not finish within ${
+      opts.timeoutSeconds
+    } seconds (still ${now?.status ?? 'unknown'}); it keeps running`,
+  );
 }
