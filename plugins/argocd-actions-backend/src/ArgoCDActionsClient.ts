@@ -129,7 +129,8 @@ export class ArgoCDActionsClient {
           ? `no answer within ${this.timeoutMs / 1000}s`
           : cause ?? (e as Error).message;
       this.logger.warn(
-        `ArgoCD instance '${instance.name}' unreachable: ${reason}`,
+        `ArgoCD instance '${instance.name}' unreachable (${reason})`,
+        e as Error,
       );
       throw new ServiceUnavailableError(
         `ArgoCD instance '${instance.name}' is unreachable (${reason})`,

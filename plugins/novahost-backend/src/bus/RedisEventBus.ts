@@ -34,9 +34,7 @@ export class RedisEventBus implements EventBus {
     this.pub = new Redis(url, options);
     this.sub = new Redis(url, { ...options, enableOfflineQueue: true });
     for (const conn of [this.pub, this.sub]) {
-      conn.on('error', err =>
-        this.logger.warn(`Novahost Redis bus: ${err.message}`),
-      );
+      conn.on('error', err => this.logger.warn('Redis bus error', err));
     }
     // After an outage, subscribe again to everything listened to (a
     // SUBSCRIBE that failed while Redis was down is not retried by ioredis).
@@ -45,9 +43,7 @@ export class RedisEventBus implements EventBus {
       if (channels.length) {
         this.sub
           .subscribe(...channels)
-          .catch(e =>
-            this.logger.warn(`Novahost Redis bus: resubscribe: ${e}`),
-          );
+          .catch(e => this.logger.warn('Redis bus could not resubscribe', e));
       }
     });
     this.sub.on('message', (channel: string, raw: string) => {
@@ -67,9 +63,7 @@ export class RedisEventBus implements EventBus {
     try {
       await this.pub.publish(PREFIX + channel, JSON.stringify(message));
     } catch (e) {
-      this.logger.warn(
-        `Novahost Redis bus: dropped a message on ${channel}: ${e}`,
-      );
+      this.logger.warn(`Redis bus dropped a message on ${channel}`, e as Error);
     }
   }
 
@@ -84,7 +78,7 @@ export class RedisEventBus implements EventBus {
       const subscribed = this.sub
         .subscribe(PREFIX + channel)
         .catch(e =>
-          this.logger.warn(`Novahost Redis bus: subscribe ${channel}: ${e}`),
+          this.logger.warn(`Redis bus could not subscribe to ${channel}`, e),
         );
       // Wait for the subscription, so a publish right after reaches this
       // listener — but at most SUBSCRIBE_WAIT_MS: while Redis is down the

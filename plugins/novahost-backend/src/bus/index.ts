@@ -17,10 +17,10 @@ export function eventBusFromConfig(
     'memory') as EventBusType;
   switch (type) {
     case 'memory':
-      logger.info('Novahost event bus: in-process');
+      logger.info('Event bus: in-process');
       return new MemoryEventBus();
     case 'redis':
-      logger.info('Novahost event bus: Redis pub/sub');
+      logger.info('Event bus: Redis pub/sub');
       return RedisEventBus.fromConfig(config, logger);
     default:
       throw new Error(

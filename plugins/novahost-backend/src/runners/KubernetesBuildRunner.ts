@@ -241,9 +241,9 @@ export class KubernetesBuildRunner implements BuildRunner {
       serviceAccountName: c?.getOptionalString('serviceAccountName'),
     };
     deps.logger.info(
-      `Novahost builds run as Kubernetes Jobs in namespace ${
-        options.namespace
-      } (${kc.getCurrentCluster()?.server})`,
+      `Builds run as Kubernetes Jobs in namespace ${options.namespace} (${
+        kc.getCurrentCluster()?.server
+      })`,
     );
     return new KubernetesBuildRunner(kc, options, deps.logger);
   }
@@ -376,9 +376,7 @@ export class KubernetesBuildRunner implements BuildRunner {
       ) {
         continue;
       }
-      this.logger.info(
-        `Novahost deleting orphaned build Job ${job.metadata?.name}`,
-      );
+      this.logger.info(`Deleting orphaned build Job ${job.metadata?.name}`);
       await this.cancel(id);
       removed++;
     }

@@ -34,7 +34,7 @@ export async function buildRunnerFromConfig(
     'local') as BuildRunnerType;
   switch (type) {
     case 'local':
-      deps.logger.info('Novahost builds run as local child processes');
+      deps.logger.info('Builds run as local child processes');
       return LocalBuildRunner.fromConfig(config, deps);
     case 'kubernetes': {
       const runner = KubernetesBuildRunner.fromConfig(config, {
