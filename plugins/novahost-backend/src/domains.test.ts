@@ -54,12 +54,13 @@ describe.each(databases.eachSupportedId())('custom domains on %p', id => {
         (p: any) => p.id === project.id,
       ).domains;
 
-    for (const [hostname, message] of [
+    const invalid: Array<[string, RegExp]> = [
       ['not a host', /hostname/],
       ['localhost', /hostname/],
       ['10.0.0.1', /hostname/],
       ['shop.novahost.test', /platform's own domain/],
-    ]) {
+    ];
+    for (const [hostname, message] of invalid) {
       const res = await addDomain(project.id, hostname);
       expect(res.status).toBe(400);
       expect(res.body.error.message).toMatch(message);
