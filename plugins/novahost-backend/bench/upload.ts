@@ -5,24 +5,16 @@
  * presigned URLs, against a sequential upload-everything baseline run in
  * the same process.
  */
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import request from 'supertest';
-import { novahostPlugin } from '../src/plugin';
-import { startS3Server } from '../src/__testUtils__/s3';
-import { readEvents } from '../src/__testUtils__/sse';
+import { startS3Server } from '@internal/plugin-novahost-node/testUtils';
+import { startNovahostTestBackend } from '../src/__testUtils__/backend';
 
 const FILES = 1000;
-const user = { Authorization: mockCredentials.user.header() };
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.email=b@b', '-c', 'user.name=b', ...args], {
     cwd,
@@ -30,23 +22,15 @@ const git = (cwd: string, ...args: string[]) =>
 
 async function main() {
   const s3 = await startS3Server();
-  const backend = await startTestBackend({
-    features: [
-      novahostPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          novahost: {
-            builds: { concurrency: 1, timeoutSeconds: 600 },
-            runner: { type: 'local' },
-            store: s3.storeConfig({
-              verifyUploads: process.env.BENCH_VERIFY_UPLOADS !== 'false',
-            }),
-          },
-        },
+  const nh = await startNovahostTestBackend({
+    novahost: {
+      builds: { concurrency: 1, timeoutSeconds: 600 },
+      runner: { type: 'local' },
+      store: s3.storeConfig({
+        verifyUploads: process.env.BENCH_VERIFY_UPLOADS !== 'false',
       }),
-    ],
+    },
   });
-  const api = request(backend.server);
 
   // A static site: 1,000 files of 1–8 KiB, no build step.
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-bench-'));
@@ -68,40 +52,26 @@ async function main() {
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'site');
 
-  const project = (
-    await api
-      .post('/api/novahost/projects')
-      .set(user)
-      .send({ name: 'Bench', repoUrl: repo })
-  ).body;
+  const project = await nh.createProject({ name: 'Bench', repoUrl: repo });
   const deploy = async () => {
-    const d = (
-      await api
-        .post(`/api/novahost/projects/${project.id}/deployments`)
-        .set(user)
-        .send({})
-    ).body;
-    for (;;) {
-      const now = (await api.get(`/api/novahost/deployments/${d.id}`).set(user))
-        .body;
-      if (now.status === 'ready') return now;
-      if (now.status === 'failed')
-        throw new Error(`deployment failed: ${now.error}`);
-      await new Promise(r => setTimeout(r, 20));
+    const d = await nh.deploy(project.id);
+    const done = await nh.waitForDeployment(
+      d.id,
+      x => x.status === 'ready' || x.status === 'failed',
+      { timeoutMs: 600_000, intervalMs: 20 },
+    );
+    if (done.status === 'failed') {
+      throw new Error(`deployment failed: ${done.error}`);
     }
+    return done;
   };
   // The upload phase: hash, manifest, missing blobs, parallel PUTs, finalize.
   const uploadMs = (d: any) =>
     Date.parse(d.finishedAt) - Date.parse(d.uploadingAt);
 
-  const port = (backend.server.address() as { port: number }).port;
   /** Where the upload phase spends its time, from the build log's timestamps. */
   const phases = async (d: any) => {
-    const events = await readEvents(
-      `http://127.0.0.1:${port}/api/novahost/deployments/${d.id}/logs`,
-      user,
-      { until: e => e.event === 'finish' },
-    );
+    const events = await nh.logs(d.id);
     const at = (re: RegExp) =>
       Date.parse(
         events.find(e => e.event === 'log' && re.test(e.data.text))!.data.ts,
@@ -174,7 +144,7 @@ async function main() {
   console.log(`full deploy uploaded blobs: ${first.stats.newBlobs}`);
   console.log(`redeploy uploaded blobs: ${second.stats.newBlobs}`);
 
-  await backend.stop();
+  await nh.stop();
   await s3.close();
   fs.rmSync(repo, { recursive: true, force: true });
 }
