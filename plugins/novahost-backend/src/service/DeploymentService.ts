@@ -9,7 +9,7 @@ import {
 import { randomUUID } from 'crypto';
 import type { EventBus } from '../bus';
 import type { NovahostDatabase } from '../database/NovahostDatabase';
-import type { DeploymentRow } from '../database/tables';
+import { DeploymentRow, newDeploymentRow } from '../database/tables';
 import { publishRoutesChanged } from './channels';
 import type { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';
@@ -71,30 +71,14 @@ export class DeploymentService {
     const now = new Date();
     let row: DeploymentRow | undefined;
     for (let attempt = 0; !row; attempt++) {
-      const candidate: DeploymentRow = {
+      const candidate = newDeploymentRow({
         id: randomUUID(),
         short_id: newShortId(),
         project_id: project.id,
         ref: opts.ref ?? project.branch,
-        commit_sha: null,
-        status: 'queued',
-        error: null,
-        exit_code: null,
         created_by: opts.createdBy ?? null,
-        build_token_hash: null,
-        runner_handle: null,
-        log_seq: 0,
-        pending_manifest: null,
-        stats_files: null,
-        stats_bytes: null,
-        stats_new_blobs: null,
-        stats_new_bytes: null,
-        framework: null,
         created_at: now,
-        started_at: null,
-        uploading_at: null,
-        finished_at: null,
-      };
+      });
       try {
         await this.o.db.insertDeployment(candidate);
         row = candidate;
