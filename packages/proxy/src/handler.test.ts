@@ -59,14 +59,14 @@ function request(headers: Record<string, string> = {}) {
     statusCode: 200,
     writeHead(status: number) {
       sent.status = status;
-      this.headersSent = true;
-      return this;
+      res.headersSent = true;
+      return res;
     },
     end(body?: Buffer) {
       sent.body = body;
     },
-  } as unknown as ServerResponse;
-  return { req, res, sent };
+  };
+  return { req, res: res as unknown as ServerResponse, sent };
 }
 
 describe('createRequestHandler', () => {
