@@ -2,15 +2,12 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
-// Tests run the real Novahost plugin next to the scaffolder; the module itself
-// only talks to it over HTTP.
-// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import novahostPlugin from '@internal/plugin-novahost-backend';
+import novahostScaffolderFeatures from '@internal/plugin-scaffolder-backend-module-novahost';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import novahostScaffolderFeatures from '../index';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '../../../../templates');
 
@@ -40,8 +37,8 @@ export function loadTemplate(name: string) {
 
 /**
  * The real scaffolder, catalog and Novahost backends in one test backend,
- * with this package's actions and URL reader, on the embedded default
- * (local runner, local store, local publisher).
+ * with the Novahost scaffolder actions and URL reader, on the embedded
+ * default (local runner, local store, local publisher).
  */
 export async function startScaffolderBackend(options: {
   publicPort?: number;

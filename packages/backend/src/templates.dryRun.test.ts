@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { loadTemplate, startScaffolderBackend } from './__testUtils__/backend';
+import {
+  loadTemplate,
+  startScaffolderBackend,
+} from './__testUtils__/scaffolderBackend';
 
 jest.setTimeout(60_000);
 

@@ -1,10 +1,15 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { startProxy, type RunningProxy } from '@internal/novahost-proxy';
-import { MemoryLogger } from '@internal/novahost-proxy/testUtils';
-import { request } from 'node:http';
+import {
+  startTestProxy,
+  type TestProxy,
+} from '@internal/novahost-proxy/testUtils';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { startScaffolderBackend, TEMPLATES_DIR } from './__testUtils__/backend';
+import { stripVTControlCharacters } from 'node:util';
+import {
+  startScaffolderBackend,
+  TEMPLATES_DIR,
+} from './__testUtils__/scaffolderBackend';
 
 /**
  * The whole flow on the embedded default, with nothing faked: the React +
@@ -30,29 +35,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function get(port: number, host: string, urlPath: string) {
-  return new Promise<{ status: number; headers: any; body: string }>(
-    (resolve, reject) => {
-      const req = request(
-        { host: '127.0.0.1', port, path: urlPath, headers: { host } },
-        res => {
-          const chunks: Buffer[] = [];
-          res.on('data', c => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode!,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    },
-  );
-}
-
 async function eventually<T>(
   fn: () => Promise<T | undefined>,
   what: string,
@@ -69,10 +51,11 @@ async function eventually<T>(
 
 describe('React + Vite template, end to end on the embedded default', () => {
   let env: Awaited<ReturnType<typeof startScaffolderBackend>>;
-  let proxy: RunningProxy;
+  let proxy: TestProxy;
   let proxyPort: number;
 
   beforeAll(async () => {
+    // The backend gives projects their URLs on the proxy's port: pick it first.
     proxyPort = await freePort();
     env = await startScaffolderBackend({
       publicPort: proxyPort,
@@ -80,24 +63,20 @@ describe('React + Vite template, end to end on the embedded default', () => {
         path.join(TEMPLATES_DIR, 'react-vite-spa/template.yaml'),
       ],
     });
-    proxy = await startProxy(
-      {
-        baseDomain: 'localhost',
-        listen: { port: proxyPort, host: '127.0.0.1' },
-        admin: { port: 0, host: '127.0.0.1' },
+    proxy = await startTestProxy({
+      routes: {
         backendUrl: `${env.baseUrl}/api/novahost`,
         // The test backend's auth accepts mock service tokens.
         token: mockCredentials.service.token(),
-        routesCacheFile: undefined,
-        accessLog: false,
-        store: { type: 'local', directory: env.storeDir },
       },
-      new MemoryLogger(),
-    );
+      store: env.storeDir,
+      port: proxyPort,
+      config: { accessLog: false },
+    });
   });
 
   afterAll(async () => {
-    await proxy?.close();
+    await proxy?.stop();
     await env?.backend.stop();
   });
 
@@ -157,8 +136,7 @@ describe('React + Vite template, end to end on the embedded default', () => {
     const log = events
       .filter(e => e.type === 'log')
       // Task log lines carry the logger's (and vite's) colors.
-      // eslint-disable-next-line no-control-regex
-      .map(e => (e.body.message as string).replace(/\u001b\[[0-9;]*m/g, ''));
+      .map(e => stripVTControlCharacters(e.body.message as string));
     if (task.status !== 'completed') {
       throw new Error(`Task ${task.status}:\n${log.join('\n')}`);
     }
@@ -210,7 +188,7 @@ describe('React + Vite template, end to end on the embedded default', () => {
     const host = `${NAME}.localhost:${proxyPort}`;
     const page = await eventually(
       async () => {
-        const r = await get(proxyPort, host, '/');
+        const r = await proxy.get(host, '/');
         return r.status === 200 ? r : undefined;
       },
       'the site through the proxy',
@@ -223,7 +201,7 @@ describe('React + Vite template, end to end on the embedded default', () => {
         page.body,
       );
     expect(script).not.toBeNull();
-    const bundle = await get(proxyPort, host, script![1]);
+    const bundle = await proxy.get(host, script![1]);
     expect(bundle.status).toBe(200);
     expect(bundle.headers['cache-control']).toBe(
       'public, max-age=31536000, immutable',
@@ -231,7 +209,7 @@ describe('React + Vite template, end to end on the embedded default', () => {
     expect(bundle.body).toContain(NAME); // the app's heading, compiled into the bundle
     expect(bundle.body).toContain('Clicked');
     // A client-side route falls back to index.html (single-page app).
-    const deep = await get(proxyPort, host, '/reports/2026');
+    const deep = await proxy.get(host, '/reports/2026');
     expect(deep.status).toBe(200);
     expect(deep.body).toContain(`<title>${NAME}</title>`);
   });
