@@ -275,6 +275,18 @@ export async function startFakeKubernetes(options: { token: string }) {
     res.writeHead(code, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
   };
+  /** A JobList or PodList of `items`, at the current resourceVersion. */
+  const sendList = (
+    res: http.ServerResponse,
+    of: 'jobs' | 'pods',
+    items: Obj[],
+  ) =>
+    send(res, 200, {
+      apiVersion: of === 'pods' ? 'v1' : 'batch/v1',
+      kind: of === 'pods' ? 'PodList' : 'JobList',
+      metadata: { resourceVersion: String(resourceVersion) },
+      items,
+    });
 
   const server = http.createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${options.token}`) {
@@ -360,12 +372,7 @@ export async function startFakeKubernetes(options: { token: string }) {
           const items = [...jobs.values()].filter(
             j => j.metadata.namespace === ns && selector(j.metadata.labels),
           );
-          send(res, 200, {
-            apiVersion: 'batch/v1',
-            kind: 'JobList',
-            metadata: { resourceVersion: String(resourceVersion) },
-            items,
-          });
+          sendList(res, 'jobs', items);
           return;
         }
       }
@@ -424,12 +431,7 @@ export async function startFakeKubernetes(options: { token: string }) {
         const items = [...pods.values()].filter(
           p => p.metadata.namespace === m![1] && selector(p.metadata.labels),
         );
-        send(res, 200, {
-          apiVersion: 'v1',
-          kind: 'PodList',
-          metadata: { resourceVersion: String(resourceVersion) },
-          items,
-        });
+        sendList(res, 'pods', items);
         return;
       }
       // Lists across namespaces, as Backstage's Kubernetes plugin reads
@@ -444,12 +446,7 @@ export async function startFakeKubernetes(options: { token: string }) {
         const items = [...(isPods ? pods : jobs).values()].filter(o =>
           selector(o.metadata.labels),
         );
-        send(res, 200, {
-          apiVersion: isPods ? 'v1' : 'batch/v1',
-          kind: isPods ? 'PodList' : 'JobList',
-          metadata: { resourceVersion: String(resourceVersion) },
-          items,
-        });
+        sendList(res, isPods ? 'pods' : 'jobs', items);
         return;
       }
       send(
