@@ -1,24 +1,9 @@
 import { deploymentSchema } from './responses';
 import { frameworkName } from './frameworks';
+import { makeDeployment } from './__testUtils__/fixtures';
 
-const deployment = {
-  id: 'd1',
-  shortId: 'ab12cd34',
-  projectId: 'p1',
-  ref: 'main',
-  commitSha: null,
-  status: 'ready',
-  error: null,
-  exitCode: null,
-  createdBy: null,
-  url: 'http://x-ab12cd34.localhost',
-  isProduction: false,
-  stats: null,
-  createdAt: '2026-11-24T00:00:00.000Z',
-  startedAt: null,
-  uploadingAt: null,
-  finishedAt: null,
-};
+// As a backend from before framework detection sends it.
+const { framework: _, ...deployment } = makeDeployment();
 
 describe('deploymentSchema', () => {
   it('keeps the detected framework', () => {

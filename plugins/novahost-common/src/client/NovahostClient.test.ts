@@ -2,7 +2,7 @@ import { ResponseError } from '@backstage/errors';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { NovahostResponseValidationError } from '../responses';
-import type { Deployment, Project } from '../types';
+import { makeDeployment, makeProject } from '../__testUtils__/fixtures';
 import { NovahostClient } from './NovahostClient';
 import { errorMessage } from './errors';
 
@@ -17,47 +17,6 @@ const discoveryApi = {
 };
 const fetchApi = { fetch: (input: any, init?: any) => fetch(input, init) };
 const client = new NovahostClient({ discoveryApi, fetchApi, retryDelayMs: 5 });
-
-const at = '2026-01-01T12:00:00.000Z';
-const makeDeployment = (overrides: Partial<Deployment> = {}): Deployment => ({
-  id: 'd1',
-  shortId: 'd0000001',
-  projectId: 'p1',
-  ref: 'main',
-  commitSha: null,
-  status: 'ready',
-  error: null,
-  exitCode: null,
-  createdBy: null,
-  url: 'http://my-site-d0000001.localhost:8080',
-  isProduction: false,
-  stats: null,
-  framework: null,
-  createdAt: at,
-  startedAt: null,
-  uploadingAt: null,
-  finishedAt: null,
-  ...overrides,
-});
-const makeProject = (overrides: Partial<Project> = {}): Project => ({
-  id: 'p1',
-  name: 'My Site',
-  slug: 'my-site',
-  repoUrl: 'https://github.com/acme/my-site',
-  branch: 'main',
-  rootDirectory: '',
-  installCommand: null,
-  buildCommand: null,
-  outputDirectory: null,
-  owner: null,
-  spa: false,
-  autoPromote: true,
-  productionDeploymentId: null,
-  url: 'http://my-site.localhost:8080',
-  createdAt: at,
-  updatedAt: at,
-  ...overrides,
-});
 
 /** An SSE body: `event`/`data` frames, `id:` for log lines. */
 const sseBody = (

@@ -1,4 +1,5 @@
 import { ResponseError } from '@backstage/errors';
+import type { z } from 'zod';
 import {
   deploymentSchema,
   pageSchema,
@@ -10,10 +11,36 @@ import type { CreateProjectRequest, UpdateProjectRequest } from '../schemas';
 import { followLogStream } from './logStream';
 import type { LogStreamOptions, NovahostApi } from './NovahostApi';
 
-const projectPage = pageSchema(projectSchema);
-const deploymentPage = pageSchema(deploymentSchema);
+/** What an answer must be, and its name in a validation error. */
+interface Answer<T> {
+  schema: z.ZodType<T>;
+  what: string;
+}
+const project: Answer<Project> = { schema: projectSchema, what: 'project' };
+const projectPage: Answer<Page<Project>> = {
+  schema: pageSchema(projectSchema),
+  what: 'project list',
+};
+const deployment: Answer<Deployment> = {
+  schema: deploymentSchema,
+  what: 'deployment',
+};
+const deploymentPage: Answer<Page<Deployment>> = {
+  schema: pageSchema(deploymentSchema),
+  what: 'deployment list',
+};
 
 const enc = encodeURIComponent;
+
+/** `?a=1&b=x` of the given values; empty and undefined ones are left out. */
+function queryString(values: Record<string, string | number | undefined>) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
 
 /**
  * Where the backend is: the frontend's `DiscoveryApi` and the backend's
@@ -59,7 +86,7 @@ export class NovahostClient implements NovahostApi {
     this.retryDelayMs = options.retryDelayMs ?? 1000;
   }
 
-  async listProjects(
+  listProjects(
     query: {
       search?: string;
       owner?: string;
@@ -67,108 +94,66 @@ export class NovahostClient implements NovahostApi {
       offset?: number;
     } = {},
   ): Promise<Page<Project>> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined && value !== '') params.set(key, String(value));
-    }
-    const qs = params.toString();
-    return validate(
-      projectPage,
-      await this.json(`/projects${qs ? `?${qs}` : ''}`),
-      'project list',
-    );
+    return this.call(projectPage, `/projects${queryString(query)}`);
   }
 
-  async getProject(idOrSlug: string): Promise<Project> {
-    return validate(
-      projectSchema,
-      await this.json(`/projects/${enc(idOrSlug)}`),
-      'project',
-    );
+  getProject(idOrSlug: string): Promise<Project> {
+    return this.call(project, `/projects/${enc(idOrSlug)}`);
   }
 
-  async createProject(request: CreateProjectRequest): Promise<Project> {
-    return validate(
-      projectSchema,
-      await this.json('/projects', { method: 'POST', body: request }),
-      'project',
-    );
+  createProject(request: CreateProjectRequest): Promise<Project> {
+    return this.call(project, '/projects', { method: 'POST', body: request });
   }
 
-  async updateProject(
+  updateProject(
     idOrSlug: string,
     request: UpdateProjectRequest,
   ): Promise<Project> {
-    return validate(
-      projectSchema,
-      await this.json(`/projects/${enc(idOrSlug)}`, {
-        method: 'PATCH',
-        body: request,
-      }),
-      'project',
-    );
+    return this.call(project, `/projects/${enc(idOrSlug)}`, {
+      method: 'PATCH',
+      body: request,
+    });
   }
 
   async deleteProject(idOrSlug: string): Promise<void> {
     await this.json(`/projects/${enc(idOrSlug)}`, { method: 'DELETE' });
   }
 
-  async listDeployments(
+  listDeployments(
     idOrSlug: string,
     page: { limit?: number; offset?: number } = {},
   ): Promise<Page<Deployment>> {
-    const params = new URLSearchParams();
-    if (page.limit !== undefined) params.set('limit', String(page.limit));
-    if (page.offset !== undefined) params.set('offset', String(page.offset));
-    const qs = params.toString();
-    return validate(
+    return this.call(
       deploymentPage,
-      await this.json(
-        `/projects/${enc(idOrSlug)}/deployments${qs ? `?${qs}` : ''}`,
-      ),
-      'deployment list',
+      `/projects/${enc(idOrSlug)}/deployments${queryString(page)}`,
     );
   }
 
-  async createDeployment(
+  createDeployment(
     idOrSlug: string,
     request: { ref?: string } = {},
   ): Promise<Deployment> {
-    return validate(
-      deploymentSchema,
-      await this.json(`/projects/${enc(idOrSlug)}/deployments`, {
-        method: 'POST',
-        body: request,
-      }),
-      'deployment',
-    );
+    return this.call(deployment, `/projects/${enc(idOrSlug)}/deployments`, {
+      method: 'POST',
+      body: request,
+    });
   }
 
-  async getDeployment(id: string): Promise<Deployment> {
-    return validate(
-      deploymentSchema,
-      await this.json(`/deployments/${enc(id)}`),
-      'deployment',
-    );
+  getDeployment(id: string): Promise<Deployment> {
+    return this.call(deployment, `/deployments/${enc(id)}`);
   }
 
-  async cancelDeployment(id: string): Promise<Deployment> {
-    return validate(
-      deploymentSchema,
-      await this.json(`/deployments/${enc(id)}/cancel`, { method: 'POST' }),
-      'deployment',
-    );
+  cancelDeployment(id: string): Promise<Deployment> {
+    return this.call(deployment, `/deployments/${enc(id)}/cancel`, {
+      method: 'POST',
+    });
   }
 
-  async promote(idOrSlug: string, deploymentId: string): Promise<Project> {
-    return validate(
-      projectSchema,
-      await this.json(`/projects/${enc(idOrSlug)}/promote`, {
-        method: 'POST',
-        body: { deploymentId },
-      }),
-      'project',
-    );
+  promote(idOrSlug: string, deploymentId: string): Promise<Project> {
+    return this.call(project, `/projects/${enc(idOrSlug)}/promote`, {
+      method: 'POST',
+      body: { deploymentId },
+    });
   }
 
   streamLogs(deploymentId: string, options: LogStreamOptions): Promise<void> {
@@ -181,6 +166,15 @@ export class NovahostClient implements NovahostApi {
       options,
       this.retryDelayMs,
     );
+  }
+
+  /** A JSON call whose answer must match `answer`. */
+  private async call<T>(
+    answer: Answer<T>,
+    path: string,
+    init?: { method?: string; body?: unknown },
+  ): Promise<T> {
+    return validate(answer.schema, await this.json(path, init), answer.what);
   }
 
   private async json(
