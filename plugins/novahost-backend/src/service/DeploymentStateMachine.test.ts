@@ -1,5 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import {
+  DEPLOYMENT_STATUSES,
   DeploymentStatus,
   isTerminalStatus,
 } from '@internal/plugin-novahost-common';
@@ -11,7 +12,7 @@ import {
 } from '../database/__testUtils__/fixtures';
 import { NovahostDatabase } from '../database/NovahostDatabase';
 import { deploymentChannel, DeploymentEvent, ROUTES_CHANNEL } from './channels';
-import { DeploymentLogs } from './DeploymentLogs';
+import { createTestMachine } from './__testUtils__/machine';
 import {
   DeploymentStateMachine,
   TRANSITIONS,
@@ -19,14 +20,7 @@ import {
   sourcesOf,
 } from './DeploymentStateMachine';
 
-const STATUSES: DeploymentStatus[] = [
-  'queued',
-  'building',
-  'uploading',
-  'ready',
-  'failed',
-  'canceled',
-];
+const STATUSES = DEPLOYMENT_STATUSES;
 /** Targets transition() handles; queued is created, building claimed. */
 const TARGETS: DeploymentStatus[] = [
   'uploading',
@@ -37,14 +31,14 @@ const TARGETS: DeploymentStatus[] = [
 
 describe('TRANSITIONS', () => {
   it('is the documented lifecycle', () => {
-    expect(TRANSITIONS).toEqual({
-      queued: ['building', 'failed', 'canceled'],
-      building: ['uploading', 'ready', 'failed', 'canceled'],
-      uploading: ['ready', 'failed', 'canceled'],
-      ready: [],
-      failed: [],
-      canceled: [],
-    });
+    const edges = STATUSES.flatMap(from =>
+      TRANSITIONS[from].map(to => `${from}→${to}`),
+    );
+    expect(edges.join(' ')).toBe(
+      'queued→building queued→failed queued→canceled ' +
+        'building→uploading building→ready building→failed building→canceled ' +
+        'uploading→ready uploading→failed uploading→canceled',
+    );
   });
 
   it('has no way out of a terminal state and a way out of every other', () => {
@@ -81,12 +75,7 @@ describe('DeploymentStateMachine', () => {
   });
 
   beforeEach(async () => {
-    bus = new MemoryEventBus();
-    machine = new DeploymentStateMachine({
-      db,
-      logs: new DeploymentLogs(db, bus),
-      bus,
-    });
+    ({ bus, machine } = createTestMachine(db));
     freed = 0;
     machine.onSlotFreed(() => freed++);
     routeEvents = 0;
@@ -206,11 +195,7 @@ describe('DeploymentStateMachine', () => {
     const fresh = await openTestDatabase(await databases.init('SQLITE_3'));
     const project = projectRow();
     await fresh.insertProject(project);
-    const m = new DeploymentStateMachine({
-      db: fresh,
-      logs: new DeploymentLogs(fresh, bus),
-      bus,
-    });
+    const { machine: m, bus: freshBus } = createTestMachine(fresh);
     const rows = [];
     for (let i = 0; i < 3; i++) {
       const row = deploymentRow(project.id, {
@@ -221,7 +206,7 @@ describe('DeploymentStateMachine', () => {
     }
     const seen: DeploymentEvent[] = [];
     for (const r of rows) {
-      await bus.subscribe(deploymentChannel(r.id), e =>
+      await freshBus.subscribe(deploymentChannel(r.id), e =>
         seen.push(e as DeploymentEvent),
       );
     }

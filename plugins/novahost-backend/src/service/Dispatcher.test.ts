@@ -1,5 +1,4 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { MemoryEventBus } from '../bus';
 import {
   deploymentRow,
   openTestDatabase,
@@ -12,8 +11,7 @@ import type {
   BuildRunner,
   BuildState,
 } from '@internal/plugin-novahost-node';
-import { DeploymentLogs } from './DeploymentLogs';
-import { DeploymentStateMachine } from './DeploymentStateMachine';
+import { createTestMachine } from './__testUtils__/machine';
 import { Dispatcher } from './Dispatcher';
 import { hashToken } from './tokens';
 
@@ -62,12 +60,7 @@ describe('Dispatcher', () => {
     } = {},
   ) => {
     db = await openTestDatabase(await databases.init('SQLITE_3'));
-    const bus = new MemoryEventBus();
-    const machine = new DeploymentStateMachine({
-      db,
-      logs: new DeploymentLogs(db, bus),
-      bus,
-    });
+    const { machine } = createTestMachine(db);
     runner = new ScriptedRunner(opts.dies ?? true);
     dispatcher = new Dispatcher({
       db,
