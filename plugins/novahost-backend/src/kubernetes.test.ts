@@ -11,7 +11,7 @@ import {
   user,
 } from './__testUtils__/backend';
 import { startFakeKubernetes } from './__testUtils__/fakeKubernetes';
-import { createSiteRepo } from './__testUtils__/repo';
+import { createSiteRepo, SiteRepoOptions } from './__testUtils__/repo';
 import { startS3Server } from './__testUtils__/s3';
 import { jobName } from './runners';
 
@@ -90,8 +90,9 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
       onPoll: () => scheduler.triggerTask('novahost-reconcile'),
     });
 
-  /** A project whose repository is the local one, behind the API's back. */
-  const createProject = async (name: string, repoDir: string) => {
+  /** A project building a fresh local site repository. */
+  const createSiteProject = async (name: string, site: SiteRepoOptions) => {
+    const repo = createSiteRepo(site);
     const project = await nh!.createProject({
       name,
       repoUrl: 'https://example.invalid/site.git',
@@ -100,7 +101,7 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
     // behind the API's back, as a git server would serve it.
     await knex('novahost_projects')
       .where({ id: project.id })
-      .update({ repo_url: repoDir });
+      .update({ repo_url: repo.dir });
     return project;
   };
 
@@ -135,7 +136,9 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
     ).status;
     // Local repositories are for the local runner only.
     expect(project).toBe(400);
-    const created = await createProject('K8s Site', repo.dir);
+    const created = await createSiteProject('K8s Site', {
+      files: { 'index.html': '<h1>k8s</h1>' },
+    });
 
     const d = await nh!.deploy(created.id);
     const events = await nh!.logs(d.id, { timeoutMs: 90_000 });
@@ -205,12 +208,11 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
   });
 
   it('ends OOM-killed, canceled and deleted builds with a reason, and removes orphaned Jobs', async () => {
-    const repo = createSiteRepo({
+    const project = await createSiteProject('Slow K8s', {
       files: { 'index.html': 'slow' },
       lines: 600,
       delayMs: 50,
     });
-    const project = await createProject('Slow K8s', repo.dir);
     const deploy = () => nh!.deploy(project.id);
 
     // OOM: the kernel kills the container; reconcile reads it from the pod.
@@ -257,12 +259,11 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
   });
 
   it('finishes a build across a backend restart without losing a log line', async () => {
-    const repo = createSiteRepo({
+    const project = await createSiteProject('Restart', {
       files: { 'index.html': 'restart' },
       lines: 120,
       delayMs: 50,
     });
-    const project = await createProject('Restart', repo.dir);
     const d = await nh!.deploy(project.id);
     await waitFor(d.id, x => x.status === 'building' && x.commitSha);
 

@@ -1,5 +1,4 @@
 import { startNovahostTestBackend } from './__testUtils__/backend';
-import { createSiteRepo } from './__testUtils__/repo';
 
 jest.setTimeout(60_000);
 
@@ -13,14 +12,10 @@ describe('novahost with Redis unreachable', () => {
       },
     });
     try {
-      const repo = createSiteRepo({
+      const { project } = await nh.createSiteProject('Outage', {
         files: { 'index.html': 'x' },
         lines: 10,
         delayMs: 20,
-      });
-      const project = await nh.createProject({
-        name: 'Outage',
-        repoUrl: repo.dir,
       });
       const d = await nh.deploy(project.id);
       const events = await nh.logs(d.id, { timeoutMs: 30_000 });

@@ -10,7 +10,6 @@ import {
   startNovahostTestBackend,
   user,
 } from './__testUtils__/backend';
-import { createSiteRepo } from './__testUtils__/repo';
 
 jest.setTimeout(120_000);
 
@@ -168,16 +167,12 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
   });
 
   it('builds a real repository, dedupes blobs, promotes and rolls back', async () => {
-    const repo = createSiteRepo({
+    const { repo, project } = await nh.createSiteProject('Loop Site', {
       files: {
         'index.html': '<h1>v1</h1>',
         'about.html': '<p>about</p>',
         'assets/app.js': 'console.log(1)',
       },
-    });
-    const project = await createProject({
-      name: 'Loop Site',
-      repoUrl: repo.dir,
     });
     const first = await api
       .post(`/api/novahost/projects/${project.id}/deployments`)
@@ -282,17 +277,16 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
   });
 
   it('stores the framework the build detected and logs it', async () => {
-    const repo = createSiteRepo({
-      files: { 'index.html': '<h1>vite</h1>' },
-      lines: 1,
-      devDependencies: { vite: '^6.0.0' },
-    });
     // `true`: nothing to install, so no registry is needed.
-    const project = await createProject({
-      name: 'Vite Site',
-      repoUrl: repo.dir,
-      installCommand: 'true',
-    });
+    const { project } = await nh.createSiteProject(
+      'Vite Site',
+      {
+        files: { 'index.html': '<h1>vite</h1>' },
+        lines: 1,
+        devDependencies: { vite: '^6.0.0' },
+      },
+      { installCommand: 'true' },
+    );
     const created = await nh.deploy(project.id);
     expect(created.framework).toBeNull();
     const events = await allLogs(created.id);
@@ -310,13 +304,12 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
   });
 
   it('fails a broken build with its exit code, and cancels queued ones', async () => {
-    const repo = createSiteRepo({
+    const { project } = await nh.createSiteProject('Broken', {
       files: { 'index.html': 'x' },
       lines: 30,
       delayMs: 50,
       failWith: 7,
     });
-    const project = await createProject({ name: 'Broken', repoUrl: repo.dir });
     const first = await nh.deploy(project.id);
     // Concurrency is 1: the second waits in the queue.
     const second = await nh.deploy(project.id, { ref: 'main' });
@@ -340,12 +333,11 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
   });
 
   it('streams a live log across a reconnect without losing or repeating a line', async () => {
-    const repo = createSiteRepo({
+    const { project } = await nh.createSiteProject('Slow', {
       files: { 'index.html': 'slow' },
       lines: 60,
       delayMs: 40,
     });
-    const project = await createProject({ name: 'Slow', repoUrl: repo.dir });
     const deployment = await nh.deploy(project.id);
 
     // First viewer leaves in the middle of the build…

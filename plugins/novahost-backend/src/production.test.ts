@@ -9,7 +9,6 @@ import {
   startNovahostTestBackend,
   user,
 } from './__testUtils__/backend';
-import { createSiteRepo } from './__testUtils__/repo';
 import { startS3Server } from './__testUtils__/s3';
 
 jest.setTimeout(120_000);
@@ -46,12 +45,8 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('builds into the bucket, dedupes by hash, and deletes what nothing uses', async () => {
-      const repo = createSiteRepo({
+      const { repo, project } = await nh.createSiteProject('S3 Site', {
         files: { 'index.html': '<h1>s3 v1</h1>', 'app.js': 'same' },
-      });
-      const project = await nh.createProject({
-        name: 'S3 Site',
-        repoUrl: repo.dir,
       });
 
       const deploy = async () => {

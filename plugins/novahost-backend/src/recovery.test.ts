@@ -4,7 +4,6 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { startNovahostTestBackend } from './__testUtils__/backend';
-import { createSiteRepo } from './__testUtils__/repo';
 
 jest.setTimeout(120_000);
 
@@ -25,17 +24,13 @@ describe.each(databases.eachSupportedId())('novahost recovery on %p', id => {
   it('fails a build that runs past the timeout, and one whose backend restarted', async () => {
     const knex = await databases.init(id);
     const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-rec-'));
-    const slow = createSiteRepo({
-      files: { 'index.html': 'x' },
-      lines: 400,
-      delayMs: 50,
-    });
 
     // A 2 second build timeout against a 20 second build.
     let nh = await start(knex, 2, storeDir);
-    const project = await nh.createProject({
-      name: 'Slow',
-      repoUrl: slow.dir,
+    const { project } = await nh.createSiteProject('Slow', {
+      files: { 'index.html': 'x' },
+      lines: 400,
+      delayMs: 50,
     });
     const timedOut = await nh.deploy(project.id);
     const failed = await nh.waitForDeployment(

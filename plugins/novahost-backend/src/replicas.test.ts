@@ -8,7 +8,6 @@ import {
   service,
   startNovahostTestBackend,
 } from './__testUtils__/backend';
-import { createSiteRepo } from './__testUtils__/repo';
 
 jest.setTimeout(120_000);
 
@@ -43,14 +42,10 @@ describe.each(databases.eachSupportedId())('two replicas on %p', id => {
   });
 
   it('holds the concurrency limit across replicas and fans logs and routes out through Redis', async () => {
-    const repo = createSiteRepo({
+    const { project } = await a.createSiteProject('Replicated', {
       files: { 'index.html': 'r' },
       lines: 30,
       delayMs: 30,
-    });
-    const project = await a.createProject({
-      name: 'Replicated',
-      repoUrl: repo.dir,
     });
 
     // B's route stream, to see A's changes.

@@ -11,6 +11,7 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { novahostPlugin } from '../plugin';
+import { createSiteRepo, SiteRepoOptions } from './repo';
 import { readEvents, SseEvent } from './sse';
 
 /** Request headers of a signed-in user and of another backend service. */
@@ -75,6 +76,14 @@ export async function startNovahostTestBackend(
   const getDeployment = async (deploymentId: string): Promise<Deployment> =>
     (await api.get(`/api/novahost/deployments/${deploymentId}`).set(user)).body;
 
+  const createProject = async (body: object) => {
+    const res = await api.post('/api/novahost/projects').set(user).send(body);
+    if (res.status !== 201) {
+      throw new Error(`Project not created: ${res.status} ${res.text}`);
+    }
+    return res.body;
+  };
+
   /** Reads an SSE stream of the plugin, by default up to its `finish`. */
   const events = (
     urlPath: string,
@@ -102,12 +111,21 @@ export async function startNovahostTestBackend(
     },
 
     /** Creates a project as the user; throws unless it is created. */
-    async createProject(body: object) {
-      const res = await api.post('/api/novahost/projects').set(user).send(body);
-      if (res.status !== 201) {
-        throw new Error(`Project not created: ${res.status} ${res.text}`);
-      }
-      return res.body;
+    createProject,
+
+    /** A fresh site repository and a project that builds it. */
+    async createSiteProject(
+      name: string,
+      site: SiteRepoOptions,
+      fields: object = {},
+    ) {
+      const repo = createSiteRepo(site);
+      const project = await createProject({
+        name,
+        repoUrl: repo.dir,
+        ...fields,
+      });
+      return { repo, project };
     },
 
     /** Queues a deployment of a project and returns it as created. */

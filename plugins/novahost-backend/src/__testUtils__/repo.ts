@@ -10,18 +10,21 @@ const git = (cwd: string, ...args: string[]) =>
     { cwd, encoding: 'utf8' },
   ).trim();
 
-/**
- * A real git repository whose `npm run build` writes `dist/`. `build.js`
- * prints `lines` log lines, `delayMs` apart, before writing the output.
- */
-export function createSiteRepo(options: {
+/** What {@link createSiteRepo} writes. */
+export type SiteRepoOptions = {
   files: Record<string, string>;
   lines?: number;
   delayMs?: number;
   failWith?: number;
   /** Written to package.json (not installed: give the project an install command). */
   devDependencies?: Record<string, string>;
-}): {
+};
+
+/**
+ * A real git repository whose `npm run build` writes `dist/`. `build.js`
+ * prints `lines` log lines, `delayMs` apart, before writing the output.
+ */
+export function createSiteRepo(options: SiteRepoOptions): {
   dir: string;
   head: () => string;
   commit: (files: Record<string, string>) => string;
