@@ -145,25 +145,31 @@ describe('ArgoCD views and actions against a simulated ArgoCD', () => {
       expect(argo.requests[0].authorization).toBe(`Bearer ${TOKEN}`);
     });
 
-    it('says which resources are OutOfSync', async () => {
-      const res = await view('/argoInstance/main/applications/novahost-proxy');
+    it.each([
+      [
+        'which resources are OutOfSync',
+        'novahost-proxy',
+        { syncStatus: 'OutOfSync' },
+        [
+          'ConfigMap novahost/novahost-proxy-config is OutOfSync',
+          'Deployment novahost/novahost-proxy is OutOfSync',
+        ],
+      ],
+      [
+        'the message of a Degraded application',
+        'novahost-builds',
+        { healthStatus: 'Degraded' },
+        [
+          'Deployment novahost-builds/novahost-build-cache is Degraded: Deployment "novahost-build-cache" exceeded its progress deadline',
+          'SyncError: Failed sync attempt to 9f3c2a71d0b84e5f6a1c3d2e7b8f90a1c2d3e4f5: one or more objects failed to apply, reason: pods "novahost-build-cache" is forbidden: exceeded quota: builds-quota',
+          'Last sync failed: one or more objects failed to apply, reason: pods "novahost-build-cache" is forbidden: exceeded quota: builds-quota (retried 5 times).',
+        ],
+      ],
+    ])('says %s', async (_, app, status, reasons) => {
+      const res = await view(`/argoInstance/main/applications/${app}`);
       const s = summarizeApplication(res.body);
-      expect(s.syncStatus).toBe('OutOfSync');
-      expect(s.reasons).toEqual([
-        'ConfigMap novahost/novahost-proxy-config is OutOfSync',
-        'Deployment novahost/novahost-proxy is OutOfSync',
-      ]);
-    });
-
-    it('gives the message of a Degraded application', async () => {
-      const res = await view('/argoInstance/main/applications/novahost-builds');
-      const s = summarizeApplication(res.body);
-      expect(s.healthStatus).toBe('Degraded');
-      expect(s.reasons).toEqual([
-        'Deployment novahost-builds/novahost-build-cache is Degraded: Deployment "novahost-build-cache" exceeded its progress deadline',
-        'SyncError: Failed sync attempt to 9f3c2a71d0b84e5f6a1c3d2e7b8f90a1c2d3e4f5: one or more objects failed to apply, reason: pods "novahost-build-cache" is forbidden: exceeded quota: builds-quota',
-        'Last sync failed: one or more objects failed to apply, reason: pods "novahost-build-cache" is forbidden: exceeded quota: builds-quota (retried 5 times).',
-      ]);
+      expect(s).toMatchObject(status);
+      expect(s.reasons).toEqual(reasons);
     });
 
     it('searching every instance fails while one is down (why entities name their instance)', async () => {
@@ -182,22 +188,32 @@ describe('ArgoCD views and actions against a simulated ArgoCD', () => {
   });
 
   describe('sync and refresh (argocd-actions)', () => {
+    /** Acts for the entity named like the application unless `entity` says otherwise. */
     const act = (
       app: string,
       action: 'sync' | 'refresh',
-      body: object,
-      auth: string = alice,
+      {
+        entity = app,
+        auth = alice,
+        ...extra
+      }: {
+        entity?: string;
+        auth?: string;
+        instance?: string;
+        hard?: boolean;
+      } = {},
     ) => {
       const r = request(server).post(
         `/api/argocd-actions/applications/${app}/${action}`,
       );
-      return (auth ? r.set('Authorization', auth) : r).send(body);
+      return (auth ? r.set('Authorization', auth) : r).send({
+        entityRef: `component:default/${entity}`,
+        ...extra,
+      });
     };
 
     it('starts a sync with the instance token and answers the operation', async () => {
-      const res = await act('novahost-proxy', 'sync', {
-        entityRef: 'component:default/novahost-proxy',
-      });
+      const res = await act('novahost-proxy', 'sync');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
         instance: 'main',
@@ -216,9 +232,7 @@ describe('ArgoCD views and actions against a simulated ArgoCD', () => {
       ]);
 
       // ArgoCD refuses a second sync while one runs: 409 with its reason.
-      const again = await act('novahost-proxy', 'sync', {
-        entityRef: 'component:default/novahost-proxy',
-      });
+      const again = await act('novahost-proxy', 'sync');
       expect(again.status).toBe(409);
       expect(again.body.error.message).toContain(
         'another operation is already in progress',
@@ -226,15 +240,10 @@ describe('ArgoCD views and actions against a simulated ArgoCD', () => {
     });
 
     it('refreshes (normal and hard)', async () => {
-      const res = await act('novahost-portal', 'refresh', {
-        entityRef: 'component:default/novahost-portal',
-      });
+      const res = await act('novahost-portal', 'refresh');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ syncStatus: 'Synced' });
-      await act('novahost-portal', 'refresh', {
-        entityRef: 'component:default/novahost-portal',
-        hard: true,
-      });
+      await act('novahost-portal', 'refresh', { hard: true });
       expect(argo.requests.map(r => `${r.method} ${r.path}`)).toEqual([
         'GET /api/v1/applications/novahost-portal?refresh=normal',
         'GET /api/v1/applications/novahost-portal?refresh=hard',
@@ -242,53 +251,35 @@ describe('ArgoCD views and actions against a simulated ArgoCD', () => {
     });
 
     it('is denied by the permission policy without calling ArgoCD', async () => {
-      const res = await act(
-        'novahost-portal',
-        'sync',
-        { entityRef: 'component:default/novahost-portal' },
-        viewer,
-      );
+      const res = await act('novahost-portal', 'sync', { auth: viewer });
       expect(res.status).toBe(403);
       expect(res.body.error.name).toBe('NotAllowedError');
       // The same user may refresh.
-      const refresh = await act(
-        'novahost-portal',
-        'refresh',
-        { entityRef: 'component:default/novahost-portal' },
-        viewer,
-      );
+      const refresh = await act('novahost-portal', 'refresh', { auth: viewer });
       expect(refresh.status).toBe(200);
       expect(argo.requests.map(r => r.path)).toEqual([
         '/api/v1/applications/novahost-portal?refresh=normal',
       ]);
     });
 
-    it('acts only on the application the entity is annotated with', async () => {
-      const other = await act('novahost-portal', 'sync', {
-        entityRef: 'component:default/novahost-proxy',
-      });
-      expect(other.status).toBe(400);
-      const none = await act('novahost-portal', 'sync', {
-        entityRef: 'component:default/no-argocd',
-      });
-      expect(none.status).toBe(400);
-      const missing = await act('novahost-portal', 'sync', {
-        entityRef: 'component:default/nope',
-      });
-      expect(missing.status).toBe(404);
-      const badRef = await act('novahost-portal', 'sync', {
-        entityRef: 'component:default/',
-      });
-      expect(badRef.status).toBe(400);
-      const wrongInstance = await act('novahost-portal', 'sync', {
-        entityRef: 'component:default/novahost-portal',
-        instance: 'down',
-      });
-      expect(wrongInstance.status).toBe(400);
+    it.each([
+      ['another application', { entity: 'novahost-proxy' }, 400],
+      ['no ArgoCD annotation', { entity: 'no-argocd' }, 400],
+      ['an entity the catalog lacks', { entity: 'nope' }, 404],
+      ['a malformed entity ref', { entity: '' }, 400],
+      ['an instance other than its annotation', { instance: 'down' }, 400],
+    ])(
+      'acts only on the application the entity is annotated with: not %s',
+      async (_, options, status) => {
+        const res = await act('novahost-portal', 'sync', options);
+        expect(res.status).toBe(status);
+        expect(argo.requests).toEqual([]);
+      },
+    );
+
+    it('makes an entity without an instance annotation name one', async () => {
       // No instance annotation and two instances configured: must name one.
-      const ambiguous = await act('novahost-builds', 'sync', {
-        entityRef: 'component:default/novahost-builds',
-      });
+      const ambiguous = await act('novahost-builds', 'sync');
       expect(ambiguous.status).toBe(400);
       expect(ambiguous.body.error.message).toContain(
         'Several ArgoCD instances',
@@ -296,7 +287,6 @@ describe('ArgoCD views and actions against a simulated ArgoCD', () => {
       expect(argo.requests).toEqual([]);
 
       const named = await act('novahost-builds', 'refresh', {
-        entityRef: 'component:default/novahost-builds',
         instance: 'main',
       });
       expect(named.status).toBe(200);
@@ -304,20 +294,13 @@ describe('ArgoCD views and actions against a simulated ArgoCD', () => {
     });
 
     it('needs a signed-in caller', async () => {
-      const res = await act(
-        'novahost-portal',
-        'sync',
-        { entityRef: 'component:default/novahost-portal' },
-        '',
-      );
+      const res = await act('novahost-portal', 'sync', { auth: '' });
       expect(res.status).toBe(401);
       expect(argo.requests).toEqual([]);
     });
 
     it('answers 503 with the reason when the instance is unreachable', async () => {
-      const res = await act('novahost-docs', 'sync', {
-        entityRef: 'component:default/novahost-docs',
-      });
+      const res = await act('novahost-docs', 'sync');
       expect(res.status).toBe(503);
       expect(res.body.error.message).toMatch(
         /ArgoCD instance 'down' is unreachable \(ECONNREFUSED\)/,
