@@ -46,6 +46,13 @@ describe('templates in the scaffolder dry-run API', () => {
     return { status: res.status, body: (await res.json()) as any };
   };
 
+  /** A dry run that must succeed: its result and the files it would write. */
+  const dryRunFiles = async (name: string, values: object) => {
+    const { status, body } = await dryRun(name, values);
+    expect(status).toBe(200);
+    return { body, files: filesOf(body) };
+  };
+
   const filesOf = (result: DryRunResult) =>
     Object.fromEntries(
       result.directoryContents.map(f => [
@@ -77,13 +84,11 @@ describe('templates in the scaffolder dry-run API', () => {
   };
 
   it('React + Vite: a buildable app with a Novahost-ready catalog-info.yaml', async () => {
-    const { status, body } = await dryRun('react-vite-spa', {
+    const { body, files } = await dryRunFiles('react-vite-spa', {
       name: 'team-dashboard',
       description: 'Dashboards for "the team"',
       owner: 'group:default/web',
     });
-    expect(status).toBe(200);
-    const files = filesOf(body);
     expect(Object.keys(files).sort()).toEqual([
       '.gitignore',
       'README.md',
@@ -141,14 +146,12 @@ describe('templates in the scaffolder dry-run API', () => {
   });
 
   it('static site: pages that the build script turns into a site', async () => {
-    const { status, body } = await dryRun('static-site', {
+    const { files } = await dryRunFiles('static-site', {
       name: 'handbook',
       description: 'How we work',
       kind: 'documentation',
       owner: 'group:default/platform',
     });
-    expect(status).toBe(200);
-    const files = filesOf(body);
     expect(Object.keys(files)).toEqual(
       expect.arrayContaining([
         'build.mjs',
@@ -190,14 +193,12 @@ describe('templates in the scaffolder dry-run API', () => {
   });
 
   it('import: only a catalog-info.yaml, committed onto the existing repository', async () => {
-    const { status, body } = await dryRun('import-repository', {
+    const { body, files } = await dryRunFiles('import-repository', {
       name: 'legacy-site',
       owner: 'group:default/web',
       localRepo: 'legacy-site',
       branch: 'main',
     });
-    expect(status).toBe(200);
-    const files = filesOf(body);
     expect(Object.keys(files)).toEqual(['catalog-info.yaml']);
     expectCatalogInfo(
       files['catalog-info.yaml'],
@@ -225,13 +226,12 @@ describe('templates in the scaffolder dry-run API', () => {
   ])(
     '%s works with only the required values (API callers get no form defaults)',
     async (name, values) => {
-      const { status, body } = await dryRun(name, values);
-      expect(status).toBe(200);
-      const entity = YAML.parse(filesOf(body)['catalog-info.yaml']);
+      const { files } = await dryRunFiles(name, values);
+      const entity = YAML.parse(files['catalog-info.yaml']);
       expect(typeof entity.metadata.description).toBe('string');
       expect(entity.metadata.description.length).toBeGreaterThan(0);
       expectCatalogInfo(
-        filesOf(body)['catalog-info.yaml'],
+        files['catalog-info.yaml'],
         values.name,
         'user:default/ada',
       );

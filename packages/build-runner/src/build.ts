@@ -148,27 +148,23 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     if (plan.framework) {
       log.system(`Detected ${frameworkName(plan.framework)}`);
     }
-    if (plan.install) {
-      log.system(`Running install command: ${plan.install}`);
-      await step(
-        `Install command \`${plan.install}\``,
-        plan.install,
+    /** The project's install or build command, run by the shell. */
+    const command = (what: 'Install' | 'Build', line: string) => {
+      log.system(`Running ${what.toLowerCase()} command: ${line}`);
+      return step(
+        `${what} command \`${line}\``,
+        line,
         [],
         projectDir,
         buildEnv,
         true,
       );
+    };
+    if (plan.install) {
+      await command('Install', plan.install);
     }
     if (plan.build) {
-      log.system(`Running build command: ${plan.build}`);
-      await step(
-        `Build command \`${plan.build}\``,
-        plan.build,
-        [],
-        projectDir,
-        buildEnv,
-        true,
-      );
+      await command('Build', plan.build);
     } else {
       log.system('No build command: publishing the files as they are');
     }
