@@ -46,13 +46,6 @@ describe('templates in the scaffolder dry-run API', () => {
     return { status: res.status, body: (await res.json()) as any };
   };
 
-  /** A dry run that must succeed: its result and the files it would write. */
-  const dryRunFiles = async (name: string, values: object) => {
-    const { status, body } = await dryRun(name, values);
-    expect(status).toBe(200);
-    return { body, files: filesOf(body) };
-  };
-
   const filesOf = (result: DryRunResult) =>
     Object.fromEntries(
       result.directoryContents.map(f => [
@@ -60,6 +53,13 @@ describe('templates in the scaffolder dry-run API', () => {
         Buffer.from(f.base64Content, 'base64').toString('utf8'),
       ]),
     );
+
+  /** A dry run that must succeed: its result and the files it would write. */
+  const dryRunFiles = async (name: string, values: object) => {
+    const { status, body } = await dryRun(name, values);
+    expect(status).toBe(200);
+    return { body, files: filesOf(body) };
+  };
 
   const messages = (result: DryRunResult) =>
     result.log.map(l => l.body.message);
