@@ -127,6 +127,25 @@ async function run(step: ResponseStep, req: IncomingMessage, ctx: StepContext) {
   return { answered, res };
 }
 
+/** Runs `step` alone on a GET with `headers`, in a fresh context. */
+async function runGet(
+  step: ResponseStep,
+  headers: Record<string, string> = {},
+  plan = filePlan(),
+) {
+  const req = stubRequest(headers);
+  const ctx = context(req, plan);
+  return { ctx, ...(await run(step, req, ctx)) };
+}
+
+/** Runs `ranged`, then `step`, on a GET for `range`, as the handler does. */
+async function runRanged(step: ResponseStep, range: string) {
+  const req = stubRequest({ range });
+  const ctx = context(req);
+  await run(ranged, req, ctx);
+  return { ctx, ...(await run(step, req, ctx)) };
+}
+
 describe('createStepContext', () => {
   it('chooses the encoding, its ETag and a copy of the shared headers', () => {
     const plan = filePlan();
@@ -177,20 +196,19 @@ describe('notModified', () => {
     ],
     ['no condition', false, {}],
   ])('answers 304 for %s: %s', async (_, answered, headers) => {
-    const req = stubRequest(headers);
-    const ctx = context(req);
-    const result = await run(notModified, req, ctx);
+    const result = await runGet(notModified, headers);
     expect(result.answered).toBe(answered);
     expect(result.res.status).toBe(answered ? 304 : undefined);
-    expect(ctx.io.metrics!.notModified).toHaveBeenCalledTimes(answered ? 1 : 0);
+    expect(result.ctx.io.metrics!.notModified).toHaveBeenCalledTimes(
+      answered ? 1 : 0,
+    );
   });
 
   it('leaves 404 responses alone', async () => {
-    const req = stubRequest({ 'if-none-match': '*' });
-    const result = await run(
+    const result = await runGet(
       notModified,
-      req,
-      context(req, filePlan({ status: 404 })),
+      { 'if-none-match': '*' },
+      filePlan({ status: 404 }),
     );
     expect(result.answered).toBe(false);
   });
@@ -198,8 +216,9 @@ describe('notModified', () => {
 
 describe('encoded', () => {
   it('sends the compressed bytes with their length', async () => {
-    const req = stubRequest({ 'accept-encoding': 'gzip' });
-    const { answered, res } = await run(encoded, req, context(req));
+    const { answered, res } = await runGet(encoded, {
+      'accept-encoding': 'gzip',
+    });
     expect(answered).toBe(true);
     expect(res.status).toBe(200);
     expect(res.sentHeaders).toMatchObject({
@@ -214,16 +233,13 @@ describe('encoded', () => {
     const { res } = await run(encoded, head, context(head));
     expect(res.sentHeaders!['Content-Encoding']).toBe('gzip');
     expect(res.body.length).toBe(0);
-    const plain = stubRequest();
-    expect((await run(encoded, plain, context(plain))).answered).toBe(false);
+    expect((await runGet(encoded)).answered).toBe(false);
   });
 });
 
 describe('ranged', () => {
   it('records a satisfiable range for the steps that send bytes', async () => {
-    const req = stubRequest({ range: 'bytes=0-9' });
-    const ctx = context(req);
-    const { answered, res } = await run(ranged, req, ctx);
+    const { answered, res, ctx } = await runGet(ranged, { range: 'bytes=0-9' });
     expect(answered).toBe(false);
     expect(res.status).toBeUndefined();
     expect(ctx).toMatchObject({ status: 206, range: { start: 0, end: 9 } });
@@ -234,8 +250,9 @@ describe('ranged', () => {
   });
 
   it('answers 416 when the range is past the end', async () => {
-    const req = stubRequest({ range: `bytes=${TEXT.length}-` });
-    const { answered, res } = await run(ranged, req, context(req));
+    const { answered, res } = await runGet(ranged, {
+      range: `bytes=${TEXT.length}-`,
+    });
     expect(answered).toBe(true);
     expect(res.status).toBe(416);
     expect(res.sentHeaders!['Content-Range']).toBe(`bytes */${TEXT.length}`);
@@ -245,9 +262,12 @@ describe('ranged', () => {
     ['an If-Range that does not match', { 'if-range': '"stale"' }, 200],
     ['a 404 response', {}, 404],
   ] as const)('ignores the range of %s', async (_, extra, status) => {
-    const req = stubRequest({ range: 'bytes=0-9', ...extra });
-    const ctx = context(req, filePlan({ status }));
-    expect((await run(ranged, req, ctx)).answered).toBe(false);
+    const { answered, ctx } = await runGet(
+      ranged,
+      { range: 'bytes=0-9', ...extra },
+      filePlan({ status }),
+    );
+    expect(answered).toBe(false);
     expect(ctx.range).toBeUndefined();
     expect(ctx.status).toBe(status);
   });
@@ -255,9 +275,7 @@ describe('ranged', () => {
 
 describe('buffered', () => {
   it('answers a plain GET from memory and records its header list', async () => {
-    const req = stubRequest();
-    const ctx = context(req);
-    const { answered, res } = await run(buffered, req, ctx);
+    const { answered, res, ctx } = await runGet(buffered);
     expect(answered).toBe(true);
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe(TEXT);
@@ -270,47 +288,36 @@ describe('buffered', () => {
   });
 
   it('sends a range as 206 and a 404 page with its status', async () => {
-    const rangeReq = stubRequest({ range: 'bytes=2-4' });
-    const rangeCtx = context(rangeReq);
-    await run(ranged, rangeReq, rangeCtx);
-    const partial = await run(buffered, rangeReq, rangeCtx);
+    const partial = await runRanged(buffered, 'bytes=2-4');
     expect(partial.res.status).toBe(206);
     expect(partial.res.body.toString()).toBe(TEXT.slice(2, 5));
-    expect(rangeCtx.plan.raw).toBeUndefined();
+    expect(partial.ctx.plan.raw).toBeUndefined();
 
-    const req = stubRequest();
-    const ctx = context(req, filePlan({ status: 404 }));
-    const missing = await run(buffered, req, ctx);
+    const missing = await runGet(buffered, {}, filePlan({ status: 404 }));
     expect(missing.res.status).toBe(404);
     expect(missing.res.sentHeaders!['Content-Length']).toBe(
       String(TEXT.length),
     );
-    expect(ctx.plan.raw).toBeUndefined();
+    expect(missing.ctx.plan.raw).toBeUndefined();
   });
 
   it('passes on HEAD and on files too large to keep', async () => {
     const head = stubRequest({}, 'HEAD');
     expect((await run(buffered, head, context(head))).answered).toBe(false);
-    const req = stubRequest();
-    const big = context(req, filePlan({ size: MAX_MEMORY_BLOB_BYTES + 1 }));
-    expect((await run(buffered, req, big)).answered).toBe(false);
+    const big = filePlan({ size: MAX_MEMORY_BLOB_BYTES + 1 });
+    expect((await runGet(buffered, {}, big)).answered).toBe(false);
   });
 });
 
 describe('streamed', () => {
   it('streams the blob, or its range, from the store', async () => {
-    const req = stubRequest();
-    const ctx = context(req);
-    const { answered, res } = await run(streamed, req, ctx);
+    const { answered, res } = await runGet(streamed);
     expect(answered).toBe(true);
     expect(res.status).toBe(200);
     expect(res.sentHeaders!['Content-Length']).toBe(String(TEXT.length));
     expect(res.body.toString()).toBe(TEXT);
 
-    const rangeReq = stubRequest({ range: 'bytes=5-' });
-    const rangeCtx = context(rangeReq);
-    await run(ranged, rangeReq, rangeCtx);
-    const partial = await run(streamed, rangeReq, rangeCtx);
+    const partial = await runRanged(streamed, 'bytes=5-');
     expect(partial.res.status).toBe(206);
     expect(partial.res.body.toString()).toBe(TEXT.slice(5));
   });
