@@ -14,6 +14,10 @@ const deployment = (container: object, extra: object = {}) => ({
   },
 });
 
+/** What the validator says about one object, message by message. */
+const messagesOf = (object: object) =>
+  validateObject(object).map(p => p.message);
+
 describe('validateObject', () => {
   it('accepts a valid object', () => {
     expect(
@@ -27,22 +31,20 @@ describe('validateObject', () => {
   });
 
   it('reports wrong types and missing required fields', () => {
-    const messages = validateObject(
+    const messages = messagesOf(
       deployment({ ports: [{ containerPort: '80' }] }),
-    ).map(p => p.message);
+    );
     expect(messages.join('\n')).toContain('containerPort must be integer');
     const noSelector = deployment({});
     delete (noSelector.spec as any).selector;
-    expect(
-      validateObject(noSelector)
-        .map(p => p.message)
-        .join('\n'),
-    ).toContain('data/spec must have required property selector');
+    expect(messagesOf(noSelector).join('\n')).toContain(
+      'data/spec must have required property selector',
+    );
   });
 
   it('reports fields Kubernetes does not know, as kubeconform -strict does', () => {
     expect(
-      validateObject(
+      messagesOf(
         deployment(
           {
             readinesProbe: { httpGet: { path: '/', port: 80 } },
@@ -50,7 +52,7 @@ describe('validateObject', () => {
           },
           { replica: 2 },
         ),
-      ).map(p => p.message),
+      ),
     ).toEqual([
       'spec.template.spec.containers[0].readinesProbe: unknown field',
       'spec.template.spec.containers[0].securityContext.readOnlyRootFS: unknown field',
@@ -58,25 +60,28 @@ describe('validateObject', () => {
     ]);
   });
 
-  it('checks custom resources against their CRD schema', () => {
-    expect(
-      validateObject({
+  it.each([
+    [
+      'checks custom resources against their CRD schema',
+      {
         apiVersion: 'cert-manager.io/v1',
         kind: 'Certificate',
-        metadata: { name: 'c' },
         spec: { secretName: 's' },
-      }).map(p => p.message),
-    ).toEqual(['data/spec must have required property issuerRef']);
+      },
+      'data/spec must have required property issuerRef',
+    ],
+    [
+      'refuses a kind it has no schema for',
+      { apiVersion: 'example.com/v1', kind: 'Widget' },
+      'no schema for apiVersion example.com/v1 kind Widget',
+    ],
+  ])('%s', (_, object, message) => {
+    expect(messagesOf({ metadata: { name: 'x' }, ...object })).toEqual([
+      message,
+    ]);
   });
 
-  it('refuses a kind it has no schema for, and duplicates', () => {
-    expect(
-      validateObject({
-        apiVersion: 'example.com/v1',
-        kind: 'Widget',
-        metadata: { name: 'w' },
-      })[0].message,
-    ).toBe('no schema for apiVersion example.com/v1 kind Widget');
+  it('refuses duplicates', () => {
     const d = deployment({}) as any;
     expect(validateObjects([d, d]).map(p => p.message)).toEqual([
       'duplicate object',
