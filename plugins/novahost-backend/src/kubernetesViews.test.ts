@@ -7,10 +7,8 @@ import {
   KubernetesRunnerOptions,
 } from './runners/KubernetesBuildRunner';
 import { startFakeKubernetes } from './__testUtils__/fakeKubernetes';
-import {
-  CatalogEntity as Entity,
-  startKubernetesViewsBackend,
-} from './__testUtils__/kubernetesViewsBackend';
+import { Entity } from '@backstage/catalog-model';
+import { startKubernetesViewsBackend } from './__testUtils__/kubernetesViewsBackend';
 
 const NS = 'novahost-builds';
 const TOKEN = 'cluster-token';

@@ -11,23 +11,12 @@
  *   kubernetesViewsBackend.ts '<{"entities":[…],"config":{…}}>'
  */
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import kubernetesBackend from '@backstage/plugin-kubernetes-backend';
 import { AddressInfo } from 'net';
 import path from 'path';
 import { spawn } from 'child_process';
-
-/** A catalog entity, as the mock catalog serves it. */
-export type CatalogEntity = {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    annotations?: Record<string, string>;
-  };
-  spec?: Record<string, unknown>;
-};
 
 async function main() {
   const { entities, config } = JSON.parse(process.argv[2]);
@@ -55,7 +44,7 @@ if (require.main === module) {
 
 /** Runs this file as a child process; resolves with its base URL. */
 export async function startKubernetesViewsBackend(options: {
-  entities: CatalogEntity[];
+  entities: Entity[];
   config: object;
 }): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(
