@@ -10,6 +10,9 @@ import type { ShippedLine } from './protocol.ts';
 import { runBuild } from './build.ts';
 import { LogShipper } from './logShipper.ts';
 
+// Real git and real builds: a loaded 2-core machine needs more than 5 s.
+jest.setTimeout(60_000);
+
 const TOKEN = 'sekret-build-token-0123456789';
 const sha256 = (b: string | Buffer) =>
   createHash('sha256').update(b).digest('hex');

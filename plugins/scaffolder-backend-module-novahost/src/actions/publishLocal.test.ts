@@ -11,6 +11,9 @@ import { gitSync } from '../__testUtils__/git';
 import { createPublishLocalAction } from './publishLocal';
 import { createResolvePublisherAction } from './resolvePublisher';
 
+// Real git and real builds: a loaded 2-core machine needs more than 5 s.
+jest.setTimeout(60_000);
+
 describe('novahost:publish:local', () => {
   const mockDir = createMockDirectory();
   const reposDir = () => mockDir.resolve('repos');
