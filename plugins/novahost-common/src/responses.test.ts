@@ -1,6 +1,6 @@
 import { deploymentSchema } from './responses';
 import { frameworkName } from './frameworks';
-import { makeDeployment } from './__testUtils__/fixtures';
+import { makeDeployment } from './testUtils';
 
 // As a backend from before framework detection sends it.
 const { framework: _, ...deployment } = makeDeployment();

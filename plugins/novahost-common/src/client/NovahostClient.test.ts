@@ -2,7 +2,7 @@ import { ResponseError } from '@backstage/errors';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { NovahostResponseValidationError } from '../responses';
-import { makeDeployment, makeProject } from '../__testUtils__/fixtures';
+import { makeDeployment, makeProject, sseBody } from '../testUtils';
 import { NovahostClient } from './NovahostClient';
 import { errorMessage } from './errors';
 
@@ -17,19 +17,6 @@ const discoveryApi = {
 };
 const fetchApi = { fetch: (input: any, init?: any) => fetch(input, init) };
 const client = new NovahostClient({ discoveryApi, fetchApi, retryDelayMs: 5 });
-
-/** An SSE body: `event`/`data` frames, `id:` for log lines. */
-const sseBody = (
-  events: Array<{ event: string; data: unknown; id?: number }>,
-) =>
-  events
-    .map(
-      e =>
-        `${e.id !== undefined ? `id: ${e.id}\n` : ''}event: ${
-          e.event
-        }\ndata: ${JSON.stringify(e.data)}\n\n`,
-    )
-    .join('');
 
 describe('NovahostClient', () => {
   it('lists projects with the query and validates the answer', async () => {

@@ -1,4 +1,9 @@
 import type { Deployment, Project } from '@internal/plugin-novahost-common';
+import {
+  makeDeployment,
+  makeProject,
+  sseBody,
+} from '@internal/plugin-novahost-common/testUtils';
 import { http, HttpResponse } from 'msw';
 
 export const API = 'http://novahost.test/api/novahost';
@@ -17,51 +22,35 @@ export type Recorded = {
   body?: any;
 };
 
-/** A project as the API answers, for fixtures. */
+const epoch = new Date(0).toISOString();
+
+/** A project as the API answers, named after its slug. */
 export function project(
   p: Partial<Project> & { slug: string; repoUrl: string },
 ): Project {
-  return {
+  return makeProject({
     id: `id-${p.slug}`,
     name: p.slug,
-    branch: 'main',
-    rootDirectory: '',
-    installCommand: null,
-    buildCommand: null,
-    outputDirectory: null,
-    owner: null,
-    spa: false,
-    autoPromote: true,
-    productionDeploymentId: null,
     url: `http://${p.slug}.localhost:8080`,
-    createdAt: new Date(0).toISOString(),
-    updatedAt: new Date(0).toISOString(),
+    createdAt: epoch,
+    updatedAt: epoch,
     ...p,
-  };
+  });
 }
 
+/** A queued deployment of the project `site`, as the API answers it. */
 export function deployment(
   d: Partial<Deployment> & { id: string },
 ): Deployment {
-  return {
+  return makeDeployment({
     shortId: 'abcd1234',
     projectId: 'id-site',
-    ref: 'main',
-    commitSha: null,
     status: 'queued',
-    error: null,
-    exitCode: null,
     createdBy: 'user:default/mock',
     url: 'http://site-abcd1234.localhost:8080',
-    isProduction: false,
-    stats: null,
-    framework: null,
-    createdAt: new Date(0).toISOString(),
-    startedAt: null,
-    uploadingAt: null,
-    finishedAt: null,
+    createdAt: epoch,
     ...d,
-  };
+  });
 }
 
 /** An SSE body from frames written by `write`, kept open until `write` resolves. */
@@ -75,13 +64,7 @@ export function sseResponse(
   const stream = new ReadableStream({
     async start(controller) {
       const send = (event: string, data: unknown, id?: number) =>
-        controller.enqueue(
-          encoder.encode(
-            `${
-              id !== undefined ? `id: ${id}\n` : ''
-            }event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
-          ),
-        );
+        controller.enqueue(encoder.encode(sseBody([{ event, data, id }])));
       await write(send);
       if (!opts.keepOpen) controller.close();
     },
