@@ -12,12 +12,11 @@ describe('novahost with Redis unreachable', () => {
       },
     });
     try {
-      const { project } = await nh.createSiteProject('Outage', {
+      const { deployment: d } = await nh.deploySite('Outage', {
         files: { 'index.html': 'x' },
         lines: 10,
         delayMs: 20,
       });
-      const d = await nh.deploy(project.id);
       const events = await nh.logs(d.id, { timeoutMs: 30_000 });
       expect(events[events.length - 1].data).toEqual({
         status: 'ready',

@@ -278,7 +278,7 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
 
   it('stores the framework the build detected and logs it', async () => {
     // `true`: nothing to install, so no registry is needed.
-    const { project } = await nh.createSiteProject(
+    const { project, deployment: created } = await nh.deploySite(
       'Vite Site',
       {
         files: { 'index.html': '<h1>vite</h1>' },
@@ -287,7 +287,6 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       },
       { installCommand: 'true' },
     );
-    const created = await nh.deploy(project.id);
     expect(created.framework).toBeNull();
     const events = await allLogs(created.id);
     expect(events[events.length - 1].data.status).toBe('ready');
@@ -304,13 +303,12 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
   });
 
   it('fails a broken build with its exit code, and cancels queued ones', async () => {
-    const { project } = await nh.createSiteProject('Broken', {
+    const { project, deployment: first } = await nh.deploySite('Broken', {
       files: { 'index.html': 'x' },
       lines: 30,
       delayMs: 50,
       failWith: 7,
     });
-    const first = await nh.deploy(project.id);
     // Concurrency is 1: the second waits in the queue.
     const second = await nh.deploy(project.id, { ref: 'main' });
     expect((await nh.getDeployment(second.id)).status).toBe('queued');
@@ -333,12 +331,11 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
   });
 
   it('streams a live log across a reconnect without losing or repeating a line', async () => {
-    const { project } = await nh.createSiteProject('Slow', {
+    const { project, deployment } = await nh.deploySite('Slow', {
       files: { 'index.html': 'slow' },
       lines: 60,
       delayMs: 40,
     });
-    const deployment = await nh.deploy(project.id);
 
     // First viewer leaves in the middle of the build…
     const part1 = await nh.logs(deployment.id, {

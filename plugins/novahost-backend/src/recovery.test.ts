@@ -27,12 +27,11 @@ describe.each(databases.eachSupportedId())('novahost recovery on %p', id => {
 
     // A 2 second build timeout against a 20 second build.
     let nh = await start(knex, 2, storeDir);
-    const { project } = await nh.createSiteProject('Slow', {
+    const { project, deployment: timedOut } = await nh.deploySite('Slow', {
       files: { 'index.html': 'x' },
       lines: 400,
       delayMs: 50,
     });
-    const timedOut = await nh.deploy(project.id);
     const failed = await nh.waitForDeployment(
       timedOut.id,
       d => d.status === 'failed',

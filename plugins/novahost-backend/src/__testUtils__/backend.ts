@@ -84,6 +84,27 @@ export async function startNovahostTestBackend(
     return res.body;
   };
 
+  const createSiteProject = async (
+    name: string,
+    site: SiteRepoOptions,
+    fields: object = {},
+  ) => {
+    const repo = createSiteRepo(site);
+    const project = await createProject({ name, repoUrl: repo.dir, ...fields });
+    return { repo, project };
+  };
+
+  const deploy = async (
+    projectId: string,
+    body: object = {},
+  ): Promise<Deployment> =>
+    (
+      await api
+        .post(`/api/novahost/projects/${projectId}/deployments`)
+        .set(user)
+        .send(body)
+    ).body;
+
   /** Reads an SSE stream of the plugin, by default up to its `finish`. */
   const events = (
     urlPath: string,
@@ -114,29 +135,16 @@ export async function startNovahostTestBackend(
     createProject,
 
     /** A fresh site repository and a project that builds it. */
-    async createSiteProject(
-      name: string,
-      site: SiteRepoOptions,
-      fields: object = {},
-    ) {
-      const repo = createSiteRepo(site);
-      const project = await createProject({
-        name,
-        repoUrl: repo.dir,
-        ...fields,
-      });
-      return { repo, project };
+    createSiteProject,
+
+    /** A site project, as createSiteProject makes it, with one deployment queued. */
+    async deploySite(name: string, site: SiteRepoOptions, fields: object = {}) {
+      const { repo, project } = await createSiteProject(name, site, fields);
+      return { repo, project, deployment: await deploy(project.id) };
     },
 
     /** Queues a deployment of a project and returns it as created. */
-    async deploy(projectId: string, body: object = {}): Promise<Deployment> {
-      return (
-        await api
-          .post(`/api/novahost/projects/${projectId}/deployments`)
-          .set(user)
-          .send(body)
-      ).body;
-    },
+    deploy,
 
     getDeployment,
 
