@@ -41,10 +41,23 @@ async function eventually<T>(
   timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const value = await fn();
+    // A poll that fails to connect (a reset keep-alive socket on a loaded
+    // machine) is tried again; a backend that stays down times out below.
+    let value: T | undefined;
+    try {
+      value = await fn();
+    } catch (e) {
+      lastError = e;
+    }
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const cause = lastError
+        ? ` (last error: ${lastError}, cause: ${(lastError as Error).cause})`
+        : '';
+      throw new Error(`Timed out waiting for ${what}${cause}`);
+    }
     await new Promise(r => setTimeout(r, 250));
   }
 }

@@ -35,6 +35,17 @@ const building = makeDeployment({
 });
 const project = makeProject({ productionDeploymentId: current.id });
 
+/**
+ * Clicks the button `find` returns until its confirmation dialog is open.
+ * The page polls (every 1.5 s while a build runs) and a poll may replace
+ * the button between finding and clicking it on a loaded machine.
+ */
+const openDialog = (find: () => Promise<HTMLElement>) =>
+  waitFor(async () => {
+    if (!screen.queryByRole('dialog')) await userEvent.click(await find());
+    return screen.getByRole('dialog');
+  });
+
 const render = (allowDelete = true) =>
   renderInTestApp(
     <ProjectView projectId="my-site" allowDelete={allowDelete} />,
@@ -110,10 +121,9 @@ describe('ProjectView', () => {
       }),
     );
     await render();
-    await userEvent.click(
-      await screen.findByRole('button', { name: 'Rollback' }),
+    const dialog = await openDialog(() =>
+      screen.findByRole('button', { name: 'Rollback' }),
     );
-    const dialog = await screen.findByRole('dialog');
     expect(
       within(dialog).getByText('Roll back production?'),
     ).toBeInTheDocument();
@@ -134,14 +144,14 @@ describe('ProjectView', () => {
       }),
     );
     await render();
-    const enabled = (
-      await screen.findAllByRole('button', { name: 'Cancel' })
-    ).find(b => !(b as HTMLButtonElement).disabled)!;
-    await userEvent.click(enabled);
+    const dialog = await openDialog(
+      async () =>
+        (
+          await screen.findAllByRole('button', { name: 'Cancel' })
+        ).find(b => !(b as HTMLButtonElement).disabled)!,
+    );
     await userEvent.click(
-      within(await screen.findByRole('dialog')).getByRole('button', {
-        name: 'Cancel deployment',
-      }),
+      within(dialog).getByRole('button', { name: 'Cancel deployment' }),
     );
     await waitFor(() => expect(canceled).toBe(true));
   });
