@@ -101,6 +101,18 @@ export function ProjectSettingsCard(props: {
     />
   );
 
+  const toggle = (key: 'spa' | 'autoPromote', label: string) => (
+    <FormControlLabel
+      control={
+        <Switch
+          checked={s[key]}
+          onChange={e => setS({ ...s, [key]: e.target.checked })}
+        />
+      }
+      label={label}
+    />
+  );
+
   return (
     <InfoCard title="Settings">
       {text(
@@ -124,24 +136,8 @@ export function ProjectSettingsCard(props: {
         'Relative to the repository; empty for its root',
       )}
       <Box display="flex" flexWrap="wrap">
-        <FormControlLabel
-          control={
-            <Switch
-              checked={s.spa}
-              onChange={e => setS({ ...s, spa: e.target.checked })}
-            />
-          }
-          label="Single-page app"
-        />
-        <FormControlLabel
-          control={
-            <Switch
-              checked={s.autoPromote}
-              onChange={e => setS({ ...s, autoPromote: e.target.checked })}
-            />
-          }
-          label="Promote new production-branch deployments"
-        />
+        {toggle('spa', 'Single-page app')}
+        {toggle('autoPromote', 'Promote new production-branch deployments')}
       </Box>
       <Box mt={1} display="flex" style={{ gap: 8 }}>
         <Button

@@ -27,6 +27,27 @@ import { formatAge, projectFramework } from './format';
 import { NewProjectDialog } from './NewProjectDialog';
 import { StatusChip } from './StatusChip';
 
+/** A small outlined filter box above the project table. */
+function FilterField(props: {
+  label: string;
+  placeholder: string;
+  ariaLabel: string;
+  value: string;
+  onChange(value: string): void;
+}) {
+  return (
+    <TextField
+      label={props.label}
+      placeholder={props.placeholder}
+      value={props.value}
+      onChange={e => props.onChange(e.target.value)}
+      variant="outlined"
+      size="small"
+      inputProps={{ 'aria-label': props.ariaLabel }}
+    />
+  );
+}
+
 /** The Novahost page: every project with its last deployment. */
 export function ProjectsPage() {
   const api = useApi(novahostApiRef);
@@ -166,23 +187,19 @@ export function ProjectsPage() {
         {newProjectButton}
       </ContentHeader>
       <Box display="flex" style={{ gap: 16 }} mb={2}>
-        <TextField
+        <FilterField
           label="Search"
           placeholder="Name or slug"
+          ariaLabel="Search projects"
           value={searchInput}
-          onChange={e => setSearchInput(e.target.value)}
-          variant="outlined"
-          size="small"
-          inputProps={{ 'aria-label': 'Search projects' }}
+          onChange={setSearchInput}
         />
-        <TextField
+        <FilterField
           label="Owner"
           placeholder="group:default/web"
+          ariaLabel="Filter by owner"
           value={ownerInput}
-          onChange={e => setOwnerInput(e.target.value)}
-          variant="outlined"
-          size="small"
-          inputProps={{ 'aria-label': 'Filter by owner' }}
+          onChange={setOwnerInput}
         />
       </Box>
       {body}
