@@ -37,6 +37,22 @@ export function errorBody(status: number, name: string, message: string) {
   );
 }
 
+/** An SSE answer whose whole body is `body`. */
+export function eventStream(body: string) {
+  return new HttpResponse(body, {
+    headers: { 'Content-Type': 'text/event-stream' },
+  });
+}
+
+/** GET handlers at each of `paths` answering the backend's 404 for `what`, e.g. "Project 'x'". */
+export function notFoundHandlers(what: string, paths: string[]) {
+  return paths.map(path =>
+    http.get(`${base}${path}`, () =>
+      errorBody(404, 'NotFoundError', `${what} not found`),
+    ),
+  );
+}
+
 /** Handlers of one project with its deployments. */
 export function projectHandlers(
   project: Project,

@@ -5,8 +5,9 @@ import { http, HttpResponse } from 'msw';
 import { iso, makeDeployment, sseBody } from '../__testUtils__/fixtures';
 import {
   base,
-  errorBody,
+  eventStream,
   novahostApi,
+  notFoundHandlers,
   setupNovahostServer,
 } from '../__testUtils__/server';
 import { rootRouteRef } from '../routes';
@@ -34,6 +35,10 @@ const line = (seq: number, text: string, stream = 'stdout') => ({
   event: 'log',
   data: { seq, ts: '2026-01-01T12:01:05.000Z', stream, text },
 });
+
+/** A build in progress: not uploading, not finished. */
+const buildInProgress = () =>
+  makeDeployment({ status: 'building', finishedAt: null, uploadingAt: null });
 
 describe('phaseDurations', () => {
   it('measures queued, building and uploading', () => {
@@ -83,11 +88,7 @@ describe('formatLogLine', () => {
 
 describe('DeploymentView', () => {
   it('streams the build log live, reconnecting with the cursor, to the final status', async () => {
-    const running = makeDeployment({
-      status: 'building',
-      finishedAt: null,
-      uploadingAt: null,
-    });
+    const running = buildInProgress();
     let status = 'building';
     const afters: string[] = [];
     server.use(
@@ -108,23 +109,21 @@ describe('DeploymentView', () => {
         afters.push(after);
         if (after === '0') {
           // The connection drops after two lines.
-          return new HttpResponse(
+          return eventStream(
             sseBody([
               { event: 'status', data: { status: 'building' } },
               line(1, 'installing'),
               line(2, 'building the site'),
             ]),
-            { headers: { 'Content-Type': 'text/event-stream' } },
           );
         }
         status = 'ready';
-        return new HttpResponse(
+        return eventStream(
           sseBody([
             line(3, 'uploaded 3 files'),
             { event: 'status', data: { status: 'uploading' } },
             { event: 'finish', data: { status: 'ready', error: null } },
           ]),
-          { headers: { 'Content-Type': 'text/event-stream' } },
         );
       }),
     );
@@ -145,11 +144,7 @@ describe('DeploymentView', () => {
   });
 
   it('pauses following: the view freezes and counts the lines that arrive', async () => {
-    const running = makeDeployment({
-      status: 'building',
-      finishedAt: null,
-      uploadingAt: null,
-    });
+    const running = buildInProgress();
     let release!: () => void;
     const later = new Promise<void>(r => {
       release = r;
@@ -203,19 +198,16 @@ describe('DeploymentView', () => {
       http.get(`${base}/deployments/${failed.id}`, () =>
         HttpResponse.json(failed),
       ),
-      http.get(
-        `${base}/deployments/${failed.id}/logs`,
-        () =>
-          new HttpResponse(
-            sseBody([
-              line(1, 'sh: vite: not found', 'stderr'),
-              {
-                event: 'finish',
-                data: { status: 'failed', error: failed.error },
-              },
-            ]),
-            { headers: { 'Content-Type': 'text/event-stream' } },
-          ),
+      http.get(`${base}/deployments/${failed.id}/logs`, () =>
+        eventStream(
+          sseBody([
+            line(1, 'sh: vite: not found', 'stderr'),
+            {
+              event: 'finish',
+              data: { status: 'failed', error: failed.error },
+            },
+          ]),
+        ),
       ),
     );
     await render(failed.id);
@@ -230,12 +222,10 @@ describe('DeploymentView', () => {
 
   it('shows a missing deployment as an error', async () => {
     server.use(
-      http.get(`${base}/deployments/nope`, () =>
-        errorBody(404, 'NotFoundError', "Deployment 'nope' not found"),
-      ),
-      http.get(`${base}/deployments/nope/logs`, () =>
-        errorBody(404, 'NotFoundError', "Deployment 'nope' not found"),
-      ),
+      ...notFoundHandlers("Deployment 'nope'", [
+        '/deployments/nope',
+        '/deployments/nope/logs',
+      ]),
     );
     await render('nope');
     expect(

@@ -5,13 +5,11 @@ import { isNovahostAvailable } from '@internal/plugin-novahost-common';
 import { screen } from '@testing-library/react';
 import { makeDeployment, makeProject } from '../__testUtils__/fixtures';
 import {
-  errorBody,
-  base,
   novahostApi,
+  notFoundHandlers,
   projectHandlers,
   setupNovahostServer,
 } from '../__testUtils__/server';
-import { http } from 'msw';
 import { rootRouteRef } from '../routes';
 import {
   EntityNovahostContent,
@@ -72,12 +70,10 @@ describe('EntityNovahostDeploymentsCard', () => {
 
   it('says when the annotated project does not exist', async () => {
     server.use(
-      http.get(`${base}/projects/gone`, () =>
-        errorBody(404, 'NotFoundError', "Project 'gone' not found"),
-      ),
-      http.get(`${base}/projects/gone/deployments`, () =>
-        errorBody(404, 'NotFoundError', "Project 'gone' not found"),
-      ),
+      ...notFoundHandlers("Project 'gone'", [
+        '/projects/gone',
+        '/projects/gone/deployments',
+      ]),
     );
     await render(
       entity({ 'novahost.dev/project': 'gone' }),

@@ -20,6 +20,20 @@ const render = () =>
     mountedRoutes: { '/novahost': rootRouteRef },
   });
 
+const field = (dialog: HTMLElement, name: string) =>
+  within(dialog).getByTestId(`field-${name}`);
+
+/** Renders the page and opens the new-project form. */
+async function openNewProjectDialog() {
+  await render();
+  await userEvent.click(
+    (
+      await screen.findAllByRole('button', { name: /New project/ })
+    )[0],
+  );
+  return screen.findByRole('dialog');
+}
+
 describe('ProjectsPage', () => {
   it('lists projects with owner, URL, last deployment and framework', async () => {
     // The detected framework wins over the guess from `vite build`.
@@ -144,22 +158,10 @@ describe('ProjectsPage', () => {
         );
       }),
     );
-    await render();
-    await userEvent.click(
-      (
-        await screen.findAllByRole('button', { name: /New project/ })
-      )[0],
-    );
-    const dialog = await screen.findByRole('dialog');
-    await userEvent.type(within(dialog).getByTestId('field-name'), 'New Site');
-    await userEvent.type(
-      within(dialog).getByTestId('field-repoUrl'),
-      'ftp://nope',
-    );
-    await userEvent.type(
-      within(dialog).getByTestId('field-outputDirectory'),
-      '../up',
-    );
+    const dialog = await openNewProjectDialog();
+    await userEvent.type(field(dialog, 'name'), 'New Site');
+    await userEvent.type(field(dialog, 'repoUrl'), 'ftp://nope');
+    await userEvent.type(field(dialog, 'outputDirectory'), '../up');
     await userEvent.click(within(dialog).getByText('Create'));
     expect(
       await within(dialog).findByText(/must be an https:\/\/ URL/),
@@ -169,12 +171,9 @@ describe('ProjectsPage', () => {
     ).toBeInTheDocument();
     expect(created).toBeUndefined();
 
-    await userEvent.clear(within(dialog).getByTestId('field-repoUrl'));
-    await userEvent.type(
-      within(dialog).getByTestId('field-repoUrl'),
-      '/srv/git/new-site',
-    );
-    await userEvent.clear(within(dialog).getByTestId('field-outputDirectory'));
+    await userEvent.clear(field(dialog, 'repoUrl'));
+    await userEvent.type(field(dialog, 'repoUrl'), '/srv/git/new-site');
+    await userEvent.clear(field(dialog, 'outputDirectory'));
     await userEvent.click(within(dialog).getByText('Create'));
     await waitFor(() => expect(created).toBeDefined());
     expect(created).toMatchObject({
@@ -191,18 +190,9 @@ describe('ProjectsPage', () => {
         errorBody(409, 'ConflictError', "A project named 'x' exists"),
       ),
     );
-    await render();
-    await userEvent.click(
-      (
-        await screen.findAllByRole('button', { name: /New project/ })
-      )[0],
-    );
-    const dialog = await screen.findByRole('dialog');
-    await userEvent.type(within(dialog).getByTestId('field-name'), 'x');
-    await userEvent.type(
-      within(dialog).getByTestId('field-repoUrl'),
-      'https://github.com/a/b',
-    );
+    const dialog = await openNewProjectDialog();
+    await userEvent.type(field(dialog, 'name'), 'x');
+    await userEvent.type(field(dialog, 'repoUrl'), 'https://github.com/a/b');
     await userEvent.click(within(dialog).getByText('Create'));
     expect(
       await within(dialog).findByText("A project named 'x' exists"),
