@@ -3,6 +3,7 @@ import {
   registerMswTestHooks,
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import type { Deployment } from '@internal/plugin-novahost-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -43,21 +44,32 @@ describe('novahost:deploy', () => {
     http.post(`${API}/projects/:id/deployments`, () =>
       HttpResponse.json(d, { status: 202 }),
     );
+  /** The log of dep-1: the frames `write` sends. */
+  const streamsLog = (...args: Parameters<typeof sseResponse>) =>
+    http.get(`${API}/deployments/dep-1/logs`, () => sseResponse(...args));
+  /** A log that says "building" and stays open. */
+  const keepsBuilding = () =>
+    streamsLog(send => send('status', { status: 'building' }), {
+      keepOpen: true,
+    });
+  /** GET /deployments/dep-1 answers dep-1 with `d`. */
+  const answersDeployment = (d: Partial<Deployment>) =>
+    http.get(`${API}/deployments/dep-1`, () =>
+      HttpResponse.json(deployment({ id: 'dep-1', ...d })),
+    );
 
   it('starts a deployment, streams its build log and ends ready', async () => {
     const rec = recorder();
     server.use(
       rec.record,
       startsDeployment(),
-      http.get(`${API}/deployments/dep-1/logs`, () =>
-        sseResponse(send => {
-          send('status', { status: 'building' });
-          send('log', line(1, '> vite build'), 1);
-          send('log', line(2, 'warning: big chunk', 'stderr'), 2);
-          send('log', line(3, 'built in 1.2s'), 3);
-          send('finish', { status: 'ready', error: null });
-        }),
-      ),
+      streamsLog(send => {
+        send('status', { status: 'building' });
+        send('log', line(1, '> vite build'), 1);
+        send('log', line(2, 'warning: big chunk', 'stderr'), 2);
+        send('log', line(3, 'built in 1.2s'), 3);
+        send('finish', { status: 'ready', error: null });
+      }),
     );
     const { ctx, logger } = context({ projectId: 'site', ref: 'main' });
     await action.handler(ctx as any);
@@ -82,22 +94,15 @@ describe('novahost:deploy', () => {
   it("fails the task with the build's error and exit code", async () => {
     server.use(
       startsDeployment(),
-      http.get(`${API}/deployments/dep-1/logs`, () =>
-        sseResponse(send => {
-          send('log', line(1, 'npm ERR! missing script: build', 'stderr'), 1);
-          send('finish', { status: 'failed', error: 'Build command failed' });
-        }),
-      ),
-      http.get(`${API}/deployments/dep-1`, () =>
-        HttpResponse.json(
-          deployment({
-            id: 'dep-1',
-            status: 'failed',
-            error: 'Build command failed',
-            exitCode: 1,
-          }),
-        ),
-      ),
+      streamsLog(send => {
+        send('log', line(1, 'npm ERR! missing script: build', 'stderr'), 1);
+        send('finish', { status: 'failed', error: 'Build command failed' });
+      }),
+      answersDeployment({
+        status: 'failed',
+        error: 'Build command failed',
+        exitCode: 1,
+      }),
     );
     const { ctx, logger } = context({ projectId: 'site' });
     await expect(action.handler(ctx as any)).rejects.toThrow(
@@ -128,9 +133,7 @@ describe('novahost:deploy', () => {
           send('finish', { status: 'ready', error: null });
         });
       }),
-      http.get(`${API}/deployments/dep-1`, () =>
-        HttpResponse.json(deployment({ id: 'dep-1', status: 'building' })),
-      ),
+      answersDeployment({ status: 'building' }),
     );
     const { ctx, logger } = context({ projectId: 'site' });
     await action.handler(ctx as any);
@@ -151,14 +154,8 @@ describe('novahost:deploy', () => {
   it('gives up after the timeout and says the build keeps running', async () => {
     server.use(
       startsDeployment(),
-      http.get(`${API}/deployments/dep-1/logs`, () =>
-        sseResponse(send => send('status', { status: 'building' }), {
-          keepOpen: true,
-        }),
-      ),
-      http.get(`${API}/deployments/dep-1`, () =>
-        HttpResponse.json(deployment({ id: 'dep-1', status: 'building' })),
-      ),
+      keepsBuilding(),
+      answersDeployment({ status: 'building' }),
     );
     const { ctx } = context({ projectId: 'site', timeoutSeconds: 1 });
     await expect(action.handler(ctx as any)).rejects.toThrow(
@@ -171,11 +168,7 @@ describe('novahost:deploy', () => {
     server.use(
       rec.record,
       startsDeployment(),
-      http.get(`${API}/deployments/dep-1/logs`, () =>
-        sseResponse(send => send('status', { status: 'building' }), {
-          keepOpen: true,
-        }),
-      ),
+      keepsBuilding(),
       http.post(`${API}/deployments/dep-1/cancel`, () =>
         HttpResponse.json(deployment({ id: 'dep-1', status: 'canceled' })),
       ),

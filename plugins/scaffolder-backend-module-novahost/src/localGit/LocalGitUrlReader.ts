@@ -88,6 +88,17 @@ export class LocalGitUrlReader implements UrlReaderService {
     }
   }
 
+  /** The repository, path and HEAD of `url`; NotModifiedError when `etag` is still HEAD. */
+  private async atHead(
+    url: string,
+    etag: string | undefined,
+  ): Promise<Target & { sha: string }> {
+    const target = this.parse(url);
+    const sha = await this.head(target.bare);
+    if (etag === sha) throw new NotModifiedError();
+    return { ...target, sha };
+  }
+
   async read(url: string): Promise<Buffer> {
     return (await this.readUrl(url)).buffer();
   }
@@ -96,9 +107,7 @@ export class LocalGitUrlReader implements UrlReaderService {
     url: string,
     options?: UrlReaderServiceReadUrlOptions,
   ): Promise<UrlReaderServiceReadUrlResponse> {
-    const { bare, filePath } = this.parse(url);
-    const sha = await this.head(bare);
-    if (options?.etag === sha) throw new NotModifiedError();
+    const { bare, filePath, sha } = await this.atHead(url, options?.etag);
     let content: Buffer;
     try {
       content = await git(['--git-dir', bare, 'show', `${sha}:${filePath}`]);
@@ -118,9 +127,7 @@ export class LocalGitUrlReader implements UrlReaderService {
     url: string,
     options?: UrlReaderServiceReadTreeOptions,
   ): Promise<UrlReaderServiceReadTreeResponse> {
-    const { bare, filePath } = this.parse(url);
-    const sha = await this.head(bare);
-    if (options?.etag === sha) throw new NotModifiedError();
+    const { bare, filePath, sha } = await this.atHead(url, options?.etag);
     const treeish = filePath ? `${sha}:${filePath}` : `${sha}^{tree}`;
     await gitText(['--git-dir', bare, 'rev-parse', '--verify', treeish]).catch(
       () => {
@@ -146,9 +153,7 @@ export class LocalGitUrlReader implements UrlReaderService {
     url: string,
     options?: UrlReaderServiceSearchOptions,
   ): Promise<UrlReaderServiceSearchResponse> {
-    const { bare, filePath } = this.parse(url);
-    const sha = await this.head(bare);
-    if (options?.etag === sha) throw new NotModifiedError();
+    const { bare, filePath, sha } = await this.atHead(url, options?.etag);
     const names = (
       await gitText(['--git-dir', bare, 'ls-tree', '-r', '--name-only', sha])
     )
