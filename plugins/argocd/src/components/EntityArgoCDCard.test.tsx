@@ -12,6 +12,7 @@ import {
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import type { ArgoActionResponse } from '@internal/plugin-argocd-common';
 import { ArgoCDClient, argocdApiRef } from '../api';
 import {
   degradedApp,
@@ -92,6 +93,41 @@ function serveApp(app: typeof syncedApp) {
   );
 }
 
+/** Answers the actions backend's POST of `action` with `answer`; returns the bodies it got. */
+function serveAction(action: 'sync' | 'refresh', answer: ArgoActionResponse) {
+  const bodies: unknown[] = [];
+  server.use(
+    http.post(
+      `${ACTIONS}/applications/${answer.application}/${action}`,
+      async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(answer);
+      },
+    ),
+  );
+  return bodies;
+}
+
+/** The backend's error body, as @backstage/errors serializes it. */
+function errorAnswer(
+  status: number,
+  name: string,
+  message: string,
+  request: { method: string; url: string },
+) {
+  return HttpResponse.json(
+    { error: { name, message }, request, response: { statusCode: status } },
+    { status },
+  );
+}
+
+/** Clicks an action button once the permission decision has enabled it. */
+async function clickWhenEnabled(name: string) {
+  const button = await screen.findByRole('button', { name });
+  await waitFor(() => expect(button).toBeEnabled());
+  fireEvent.click(button);
+}
+
 describe('EntityArgoCDCard', () => {
   beforeEach(() => {
     alerts.length = 0;
@@ -116,44 +152,42 @@ describe('EntityArgoCDCard', () => {
     ).not.toBeInTheDocument();
   });
 
-  it('says which resources are OutOfSync', async () => {
-    serveApp(outOfSyncApp);
-    await render(entity('novahost-proxy', 'main'));
-    expect(await screen.findByText('OutOfSync')).toBeInTheDocument();
-    const why = screen.getByRole('list', { name: /Why novahost-proxy/ });
-    expect(why).toHaveTextContent(
-      'ConfigMap novahost/novahost-proxy-config is OutOfSync',
-    );
-  });
-
-  it('gives the message of a Degraded application', async () => {
-    serveApp(degradedApp);
-    await render(entity('novahost-builds', 'main'));
-    expect(await screen.findByText('Degraded')).toBeInTheDocument();
-    const why = screen.getByRole('list', { name: /Why novahost-builds/ });
-    expect(why).toHaveTextContent(
-      'Deployment "novahost-build-cache" exceeded its progress deadline',
-    );
-    expect(why).toHaveTextContent('Last sync failed: one or more objects');
+  it.each([
+    {
+      title: 'says which resources are OutOfSync',
+      app: outOfSyncApp,
+      status: 'OutOfSync',
+      reasons: ['ConfigMap novahost/novahost-proxy-config is OutOfSync'],
+    },
+    {
+      title: 'gives the message of a Degraded application',
+      app: degradedApp,
+      status: 'Degraded',
+      reasons: [
+        'Deployment "novahost-build-cache" exceeded its progress deadline',
+        'Last sync failed: one or more objects',
+      ],
+    },
+  ])('$title', async ({ app, status, reasons }) => {
+    const name = app.metadata.name;
+    serveApp(app);
+    await render(entity(name, 'main'));
+    expect(await screen.findByText(status)).toBeInTheDocument();
+    const why = screen.getByRole('list', { name: new RegExp(`Why ${name}`) });
+    for (const reason of reasons) expect(why).toHaveTextContent(reason);
   });
 
   it('shows the backend error when ArgoCD is unreachable', async () => {
     server.use(
       http.get(`${VIEWS}/argoInstance/down/applications/novahost-docs`, () =>
-        HttpResponse.json(
+        errorAnswer(
+          500,
+          'Error',
+          "Failed to fetch Application from Instance 'down' with appName 'novahost-docs' : fetch failed",
           {
-            error: {
-              name: 'Error',
-              message:
-                "Failed to fetch Application from Instance 'down' with appName 'novahost-docs' : fetch failed",
-            },
-            request: {
-              method: 'GET',
-              url: '/argoInstance/down/applications/novahost-docs',
-            },
-            response: { statusCode: 500 },
+            method: 'GET',
+            url: '/argoInstance/down/applications/novahost-docs',
           },
-          { status: 500 },
         ),
       ),
     );
@@ -191,7 +225,6 @@ describe('EntityArgoCDCard', () => {
   describe('actions', () => {
     it('syncs after confirmation, with the entity and instance, then reloads', async () => {
       let loads = 0;
-      let body: any;
       server.use(
         http.get(
           `${VIEWS}/argoInstance/main/applications/novahost-proxy`,
@@ -200,35 +233,27 @@ describe('EntityArgoCDCard', () => {
             return HttpResponse.json(outOfSyncApp);
           },
         ),
-        http.post(
-          `${ACTIONS}/applications/novahost-proxy/sync`,
-          async ({ request }) => {
-            body = await request.json();
-            return HttpResponse.json({
-              instance: 'main',
-              application: 'novahost-proxy',
-              syncStatus: 'OutOfSync',
-              healthStatus: 'Healthy',
-              operationPhase: 'Running',
-            });
-          },
-        ),
       );
-      await render(entity('novahost-proxy', 'main'));
-      const button = await screen.findByRole('button', {
-        name: 'Sync novahost-proxy',
+      const bodies = serveAction('sync', {
+        instance: 'main',
+        application: 'novahost-proxy',
+        syncStatus: 'OutOfSync',
+        healthStatus: 'Healthy',
+        operationPhase: 'Running',
       });
-      await waitFor(() => expect(button).toBeEnabled());
-      fireEvent.click(button);
+      await render(entity('novahost-proxy', 'main'));
+      await clickWhenEnabled('Sync novahost-proxy');
       // Nothing happens before the confirmation.
-      expect(body).toBeUndefined();
+      expect(bodies).toEqual([]);
       const dialog = await screen.findByRole('dialog');
       fireEvent.click(within(dialog).getByRole('button', { name: 'Sync' }));
       await waitFor(() => expect(alerts).toHaveLength(1));
-      expect(body).toEqual({
-        entityRef: 'component:default/novahost-proxy',
-        instance: 'main',
-      });
+      expect(bodies).toEqual([
+        {
+          entityRef: 'component:default/novahost-proxy',
+          instance: 'main',
+        },
+      ]);
       expect(alerts[0]).toMatchObject({
         severity: 'success',
         message: 'Sync of novahost-proxy started (Running)',
@@ -238,25 +263,15 @@ describe('EntityArgoCDCard', () => {
 
     it('refreshes without a dialog', async () => {
       serveApp(syncedApp);
-      let called = false;
-      server.use(
-        http.post(`${ACTIONS}/applications/novahost-portal/refresh`, () => {
-          called = true;
-          return HttpResponse.json({
-            instance: 'main',
-            application: 'novahost-portal',
-            syncStatus: 'Synced',
-            healthStatus: 'Healthy',
-          });
-        }),
-      );
-      await render(entity('novahost-portal', 'main'));
-      const button = await screen.findByRole('button', {
-        name: 'Refresh novahost-portal',
+      const bodies = serveAction('refresh', {
+        instance: 'main',
+        application: 'novahost-portal',
+        syncStatus: 'Synced',
+        healthStatus: 'Healthy',
       });
-      await waitFor(() => expect(button).toBeEnabled());
-      fireEvent.click(button);
-      await waitFor(() => expect(called).toBe(true));
+      await render(entity('novahost-portal', 'main'));
+      await clickWhenEnabled('Refresh novahost-portal');
+      await waitFor(() => expect(bodies).toHaveLength(1));
       await waitFor(() =>
         expect(alerts[0]).toMatchObject({
           severity: 'success',
@@ -287,29 +302,16 @@ describe('EntityArgoCDCard', () => {
       serveApp(syncedApp);
       server.use(
         http.post(`${ACTIONS}/applications/novahost-portal/sync`, () =>
-          HttpResponse.json(
-            {
-              error: {
-                name: 'ConflictError',
-                message:
-                  "ArgoCD instance 'main' answered 400: another operation is already in progress",
-              },
-              request: {
-                method: 'POST',
-                url: '/applications/novahost-portal/sync',
-              },
-              response: { statusCode: 409 },
-            },
-            { status: 409 },
+          errorAnswer(
+            409,
+            'ConflictError',
+            "ArgoCD instance 'main' answered 400: another operation is already in progress",
+            { method: 'POST', url: '/applications/novahost-portal/sync' },
           ),
         ),
       );
       await render(entity('novahost-portal', 'main'));
-      const button = await screen.findByRole('button', {
-        name: 'Sync novahost-portal',
-      });
-      await waitFor(() => expect(button).toBeEnabled());
-      fireEvent.click(button);
+      await clickWhenEnabled('Sync novahost-portal');
       fireEvent.click(
         within(await screen.findByRole('dialog')).getByRole('button', {
           name: 'Sync',
