@@ -9,6 +9,9 @@ import { startS3Server } from '@internal/plugin-novahost-node/testUtils';
 import { randomUUID } from 'node:crypto';
 import { project, sha256, startTestProxy, type TestProxy } from './testUtils';
 
+// An S3 server and a proxy per mode: more than 5 s on a loaded 2-core machine.
+jest.setTimeout(60_000);
+
 /** The proxy serving from an S3-protocol server, as it does from R2 in production. */
 describe.each(['getObject', 'presignedUrl'] as const)(
   'novahost proxy on the s3 store (%s)',
