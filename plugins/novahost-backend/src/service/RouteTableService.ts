@@ -62,10 +62,12 @@ export class RouteTableService {
     this.notify(after);
   }
 
-  stop(): void {
+  /** Stops listening; resolves once a rebuild in flight is done, so none queries a closed database. */
+  async stop(): Promise<void> {
     clearInterval(this.refreshTimer);
     this.unsubscribe?.();
     this.listeners.clear();
+    await this.building?.catch(() => {});
   }
 
   async get(): Promise<RouteTable> {

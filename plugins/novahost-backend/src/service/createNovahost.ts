@@ -127,7 +127,7 @@ export async function createNovahost(
       await dispatcher
         .shutdown()
         .catch(e => logger.warn('Shutdown could not fail running builds', e));
-      routes.stop();
+      await routes.stop();
       await runner.close();
       await bus.close();
     },
