@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { parseDockerfile } from './dockerfile.ts';
 import { actionlint, repoRoot, workflowFiles, yamllint } from './index.ts';
 
 describe('.github/workflows', () => {
@@ -46,6 +47,30 @@ describe('.github/workflows', () => {
       'novahost-build-runner',
       'novahost-proxy',
     ]);
+    // Each image from its file and target (none: the file's last stage).
+    expect(build.strategy.matrix.include).toEqual([
+      { image: 'novahost-backend', file: 'Dockerfile', target: 'backend' },
+      { image: 'novahost-proxy', file: 'Dockerfile', target: 'proxy' },
+      {
+        image: 'novahost-build-runner',
+        file: 'packages/build-runner/Dockerfile',
+        target: '',
+      },
+    ]);
+    const push = build.steps.find((s: any) =>
+      String(s.uses).startsWith('docker/build-push-action'),
+    );
+    expect(push.with).toMatchObject({
+      context: '.',
+      file: '${{ matrix.file }}',
+      target: '${{ matrix.target }}',
+    });
+    const missing = build.strategy.matrix.include.filter(
+      ({ file, target }: { file: string; target: string }) =>
+        target &&
+        !parseDockerfile(read(file)).stages.some(s => s.name === target),
+    );
+    expect(missing).toEqual([]);
     const text = read('.github/workflows/images.yml');
     expect(text).toContain('github.sha');
     expect(text).not.toMatch(/\bsed\b/);
