@@ -12,6 +12,14 @@ exports.up = async function up(knex) {
   });
 };
 
+/**
+ * SQLite drops a column by rebuilding the table, with foreign keys switched
+ * off, which it allows only outside a transaction: inside one, the rebuild
+ * cascades and deletes the deployments' logs. Both steps are single
+ * statements on Postgres, so running without a transaction loses nothing.
+ */
+exports.config = { transaction: false };
+
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
   await knex.schema.alterTable('novahost_deployments', table => {

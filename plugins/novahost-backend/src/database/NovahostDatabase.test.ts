@@ -77,12 +77,9 @@ describeEachDatabase('migrations', ctx => {
     expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
       id: deployment.id,
     });
-    // Known limitation: on SQLite knex drops a column by rebuilding the
-    // table inside the migration's transaction, where foreign keys cannot be
-    // switched off, so the rebuild cascades to the deployment's logs. The
-    // migration would need `config = { transaction: false }` to keep them.
-    const logsKept = ctx.databaseId.startsWith('POSTGRES') ? 1 : 0;
-    expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(logsKept);
+    // On SQLite the column is dropped by rebuilding the table: its logs
+    // (foreign key, cascade) must survive the rebuild.
+    expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
 
     await ctx.knex.migrate.up(dir);
     expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
