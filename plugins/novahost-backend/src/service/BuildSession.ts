@@ -31,6 +31,7 @@ import { deploymentFromRow } from './mappers';
 import type { ProjectService } from './ProjectService';
 import { redact } from './redact';
 import { tokenMatches } from './tokens';
+import { isUuid } from './validation';
 
 /** Store checks of uploaded blobs that run at once during finalize. */
 const FINALIZE_CONCURRENCY = 16;
@@ -63,9 +64,7 @@ export class BuildSession {
     id: string,
     token: string | undefined,
   ): Promise<DeploymentRow> {
-    const row = /^[0-9a-f-]{36}$/.test(id)
-      ? await this.o.db.getDeployment(id)
-      : undefined;
+    const row = isUuid(id) ? await this.o.db.getDeployment(id) : undefined;
     if (!token || !row || !row.build_token_hash) {
       if (row && isTerminalStatus(row.status)) {
         throw new ConflictError(`Deployment ${id} is ${row.status}`);

@@ -16,6 +16,7 @@ import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';
 import { deploymentFromRow } from './mappers';
 import type { ProjectService } from './ProjectService';
 import { newShortId } from './tokens';
+import { isUuid } from './validation';
 
 export type DeploymentServiceOptions = {
   db: NovahostDatabase;
@@ -29,8 +30,6 @@ export type DeploymentServiceOptions = {
   /** Stops a running build (cancel); never throws. */
   stopBuild: (deploymentId: string, handle: string | null) => Promise<void>;
 };
-
-const isUuid = (s: string) => /^[0-9a-f-]{36}$/.test(s);
 
 /** What users do with deployments: deploy, read, cancel, promote/rollback. */
 export class DeploymentService {

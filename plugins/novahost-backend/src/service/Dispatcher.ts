@@ -134,7 +134,7 @@ export class Dispatcher {
     for (const row of await this.o.db.listByStatus(RUNNING)) {
       const started = toMillis(row.started_at);
       if (now - started > this.o.timeoutSeconds * 1000) {
-        await this.o.runner.cancel(row.id, row.runner_handle).catch(() => {});
+        await this.stopBuild(row.id, row.runner_handle);
         await this.fail(
           row.id,
           `Build timed out after ${this.o.timeoutSeconds} seconds`,

@@ -18,6 +18,7 @@ import type { ArtifactGc } from './ArtifactGc';
 import { publishRoutesChanged } from './channels';
 import { RUNNING } from './DeploymentStateMachine';
 import { deploymentFromRow, projectFromRow } from './mappers';
+import { isUuid } from './validation';
 
 export type ProjectServiceOptions = {
   db: NovahostDatabase;
@@ -30,8 +31,6 @@ export type ProjectServiceOptions = {
   /** Stops a running build (deleting a project stops its builds); never throws. */
   stopBuild: (deploymentId: string, handle: string | null) => Promise<void>;
 };
-
-const isUuid = (s: string) => /^[0-9a-f-]{36}$/.test(s);
 
 /** A slug like `site-ab12cd34` would look like a deployment host of `site`. */
 const shadowsDeployment = (slug: string) => Boolean(splitDeploymentLabel(slug));

@@ -19,3 +19,6 @@ export function parse<T extends z.ZodType>(
   }
   return result.data;
 }
+
+/** Ids are UUIDs; anything else cannot name a row (and Postgres would reject it as a uuid). */
+export const isUuid = (s: string) => /^[0-9a-f-]{36}$/.test(s);
