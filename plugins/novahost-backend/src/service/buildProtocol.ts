@@ -61,20 +61,17 @@ export type ReceivedBuildEvent = z.infer<typeof eventSchema>;
 
 /** True when every value of type `Sent` is a value the schema's type `Accepted` admits. */
 type Accepts<Accepted, Sent> = [Sent] extends [Accepted] ? true : false;
-/** What the program sends, the schemas accept, and what they yield is what it sent. */
-export const protocolChecks: {
-  logs: Accepts<z.input<typeof logsSchema>['lines'][number], ShippedLine>;
-  logsBack: Accepts<ShippedLine, z.output<typeof logsSchema>['lines'][number]>;
-  event: Accepts<z.input<typeof eventSchema>, BuildEvent>;
-  manifest: Accepts<z.input<typeof manifestSchema>['files'], ManifestFiles>;
-  manifestBack: Accepts<
-    ManifestFiles,
-    z.output<typeof manifestSchema>['files']
-  >;
-} = {
-  logs: true,
-  logsBack: true,
-  event: true,
-  manifest: true,
-  manifestBack: true,
-};
+/** Compiles only when `T` is `true`. */
+type Assert<T extends true> = T;
+
+/**
+ * What the program sends, the schemas accept, and what they yield is what
+ * it sent. Checked by the type checker only; nothing of it exists at run time.
+ */
+export type ProtocolChecks = [
+  Assert<Accepts<z.input<typeof logsSchema>['lines'][number], ShippedLine>>,
+  Assert<Accepts<ShippedLine, z.output<typeof logsSchema>['lines'][number]>>,
+  Assert<Accepts<z.input<typeof eventSchema>, BuildEvent>>,
+  Assert<Accepts<z.input<typeof manifestSchema>['files'], ManifestFiles>>,
+  Assert<Accepts<ManifestFiles, z.output<typeof manifestSchema>['files']>>,
+];
