@@ -1,4 +1,3 @@
-import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NovahostDatabase } from '../database/NovahostDatabase';
 import type { ArtifactStore } from '@internal/plugin-novahost-node';
 
@@ -14,7 +13,6 @@ export class ArtifactGc {
     private readonly o: {
       db: NovahostDatabase;
       store: ArtifactStore;
-      logger: LoggerService;
     },
   ) {}
 

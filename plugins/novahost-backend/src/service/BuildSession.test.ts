@@ -50,7 +50,7 @@ describe.each(databases.eachSupportedId())('BuildSession on %p', id => {
       projects: new ProjectService({
         db,
         bus,
-        gc: new ArtifactGc({ db, store, logger }),
+        gc: new ArtifactGc({ db, store }),
         logger,
         urls,
         allowLocalRepos: true,

@@ -74,7 +74,7 @@ export async function createNovahost(
   const projects = new ProjectService({
     db,
     bus,
-    gc: new ArtifactGc({ db, store, logger }),
+    gc: new ArtifactGc({ db, store }),
     logger,
     urls,
     allowLocalRepos: runnerType === 'local',
@@ -112,7 +112,7 @@ export async function createNovahost(
   const routes = new RouteTableService(db, bus, logger);
   await routes.start();
   return {
-    dispatcher: dispatcher,
+    dispatcher,
     router: createRouter({
       projects,
       deployments,
