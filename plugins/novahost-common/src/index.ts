@@ -13,3 +13,4 @@ export * from './responses';
 export * from './frameworks';
 export * from './sse';
 export * from './client';
+export * from './permissions';

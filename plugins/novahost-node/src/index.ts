@@ -23,3 +23,14 @@ export type {
 } from './extensions';
 export { Lru } from './lru';
 export { mapLimit } from './mapLimit';
+export {
+  createNovahostProjectConditionalDecision,
+  isProjectOwnerRule,
+  novahostProjectConditions,
+  novahostProjectPermissionResourceRef,
+  novahostProjectRules,
+} from './permissions';
+export type {
+  NovahostProjectFilter,
+  NovahostProjectResource,
+} from './permissions';
