@@ -208,3 +208,38 @@ describe('_headers', () => {
     expect(headersFor(rules, path)).toEqual(expected);
   });
 });
+
+// Sites share a base domain: a cookie for the parent domain would reach every
+// other site (cookie tossing), so Set-Cookie may only set host-only cookies.
+describe('_headers Set-Cookie', () => {
+  const { rules, errors } = parseHeaders(`
+/*
+  Set-Cookie: theme=dark; Path=/; Secure
+  Set-Cookie: a=b; Path=/; domain=.example.com
+  set-cookie: c=d;Domain=sites.novahost.example;Path=/
+  Set-Cookie: e=f; Path=/ ;  DOMAIN  = example.com
+  Set-Cookie: g=h; Path=/; Domain
+  Set-Cookie: domain=kept; Path=/
+/p/:name
+  Set-Cookie: last=:name; Path=/
+`);
+
+  it('refuses a Domain attribute in any case and spacing', () => {
+    expect(errors).toEqual(
+      [4, 5, 6, 7].map(
+        line =>
+          `line ${line}: set-cookie with a Domain attribute cannot be set (a site may not set cookies for a parent domain)`,
+      ),
+    );
+    expect(headersFor(rules, '/')).toEqual({
+      'set-cookie': 'theme=dark; Path=/; Secure, domain=kept; Path=/',
+    });
+  });
+
+  it('drops a cookie whose placeholder brings a Domain attribute from the path', () => {
+    expect(headersFor(rules, '/p/x')['set-cookie']).toContain('last=x; Path=/');
+    expect(
+      headersFor(rules, '/p/x; Domain=.novahost.example')['set-cookie'],
+    ).not.toContain('last=');
+  });
+});

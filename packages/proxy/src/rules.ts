@@ -122,6 +122,9 @@ export function parseRedirects(text: string): {
   return { rules, errors };
 }
 
+const COOKIE_DOMAIN_REFUSED =
+  'set-cookie with a Domain attribute cannot be set (a site may not set cookies for a parent domain)';
+
 /** Parses a `_headers` file. */
 export function parseHeaders(text: string): {
   rules: HeaderRule[];
@@ -174,6 +177,10 @@ export function parseHeaders(text: string): {
       errors.push(`line ${i + 1}: ${name} cannot be set`);
       return;
     }
+    if (name === 'set-cookie' && hasCookieDomain(value)) {
+      errors.push(`line ${i + 1}: ${COOKIE_DOMAIN_REFUSED}`);
+      return;
+    }
     current.set.push([name, value]);
   });
   return { rules, errors };
@@ -199,6 +206,22 @@ function isSettable(name: string): boolean {
   return name.length > 0 && !RESERVED.has(name);
 }
 
+/**
+ * Whether a `Set-Cookie` value has a `Domain` attribute. Sites are siblings
+ * under one base domain: a cookie for the parent domain would reach every
+ * other site (cookie tossing), so only host-only cookies are allowed.
+ * Attributes follow the first `;`, names compare case-insensitively and
+ * around blanks, as browsers parse them (RFC 6265 5.2).
+ */
+function hasCookieDomain(value: string): boolean {
+  return value
+    .split(';')
+    .slice(1)
+    .some(
+      attribute => attribute.split('=')[0].trim().toLowerCase() === 'domain',
+    );
+}
+
 /** The headers `_headers` adds for a path (values of repeated names are joined, as Cloudflare does). */
 export function headersFor(
   rules: HeaderRule[],
@@ -211,6 +234,8 @@ export function headersFor(
     for (const name of rule.remove) delete out[name];
     for (const [name, raw] of rule.set) {
       const value = substitute(raw, params, false);
+      // A placeholder can carry `; Domain=` from the request path.
+      if (name === 'set-cookie' && hasCookieDomain(value)) continue;
       out[name] = out[name] ? `${out[name]}, ${value}` : value;
     }
   }
