@@ -55,6 +55,7 @@ export const projectSchema: z.ZodType<Project> = z.object({
   buildCommand: z.string().nullable(),
   outputDirectory: z.string().nullable(),
   owner: z.string().nullable(),
+  entityRef: z.string().nullable(),
   spa: z.boolean(),
   autoPromote: z.boolean(),
   productionDeploymentId: z.string().nullable(),

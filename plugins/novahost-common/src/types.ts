@@ -35,7 +35,17 @@ export interface Project {
   installCommand: string | null;
   buildCommand: string | null;
   outputDirectory: string | null;
+  /**
+   * The owning group or user, as a full lower-case entity ref such as
+   * `group:default/team-a`; null for a project created before owners were
+   * checked (only admins manage it).
+   */
   owner: string | null;
+  /**
+   * The catalog entity the project belongs to (set when a template created
+   * it); while set, `owner` follows the entity's `spec.owner`.
+   */
+  entityRef: string | null;
   /** Serve `index.html` (200) for unknown paths instead of `404.html` (404). */
   spa: boolean;
   /** Promote every deployment that becomes ready. */

@@ -36,6 +36,7 @@ export const makeProject = (overrides: Partial<Project> = {}): Project => ({
   buildCommand: null,
   outputDirectory: null,
   owner: null,
+  entityRef: null,
   spa: false,
   autoPromote: true,
   productionDeploymentId: null,
