@@ -74,9 +74,29 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/*
+The registrable domain ("eTLD+1") of a host name, approximated because a
+template has no Public Suffix List: the last two labels, or the last three
+when the second-to-last is a common second-level label (co, com, net, org,
+gov, ac, edu: example.co.uk, example.com.au). Errs towards a shorter
+registrable domain, i.e. towards refusing, never towards allowing.
+*/}}
+{{- define "novahost.registrableDomain" -}}
+{{- $labels := splitList "." (lower .) -}}
+{{- $n := len $labels -}}
+{{- $keep := 2 -}}
+{{- if and (ge $n 3) (has (index $labels (sub $n 2)) (list "co" "com" "net" "org" "gov" "ac" "edu")) -}}
+{{- $keep = 3 -}}
+{{- end -}}
+{{- join "." (slice $labels (max 0 (sub $n $keep))) -}}
+{{- end -}}
+
+{{/*
 Checks that cannot be said in values.schema.json. The portal must not be a
 one-label name under the site domain, or a project with that slug would be
-shadowed by it.
+shadowed by it. Nor may it share a registrable domain with the sites: a
+site's page can set a cookie for the registrable domain (Domain=...), which
+the browser then sends to the portal (cookie tossing: fixing a session or
+CSRF cookie).
 */}}
 {{- define "novahost.validate" -}}
 {{- $domain := include "novahost.domain" . -}}
@@ -86,6 +106,10 @@ shadowed by it.
 {{- if not (contains "." $label) -}}
 {{- fail (printf "portal.host %s is a site host under *.%s (a project with slug %q would collide): use a host outside the site domain" $portal $domain $label) -}}
 {{- end -}}
+{{- end -}}
+{{- $registrable := include "novahost.registrableDomain" $domain -}}
+{{- if eq $registrable (include "novahost.registrableDomain" $portal) -}}
+{{- fail (printf "portal.host %s and domain %s share the registrable domain %s: any site could set cookies for %s that the portal receives (cookie tossing). Serve the sites from a registrable domain of their own (e.g. portal.novahost.example with sites under novahost-sites.example) and, in production, add the sites' domain to the Public Suffix List (https://publicsuffix.org) so sites cannot set cookies for each other either" $portal $domain $registrable $registrable) -}}
 {{- end -}}
 {{- $a := .Values.proxy.autoscaling -}}
 {{- if and $a.enabled (gt (int $a.minReplicas) (int $a.maxReplicas)) -}}

@@ -1,7 +1,6 @@
 import {
   checkChart,
   mergedValues,
-  renderChart,
   validateValues,
   VALUE_SETS,
   type KubeObject,
@@ -314,6 +313,17 @@ describe.each(VALUE_SETS)(
       });
       expect(issuer.spec.acme.solvers[0].dns01).toBeDefined();
       expect(issuer.spec.acme.solvers[0].http01).toBeUndefined();
+      // The issuer solves DNS-01 for every name, portal and sites alike.
+      const zones: string[] = issuer.spec.acme.solvers[0].selector.dnsZones;
+      for (const dnsName of cert.spec.dnsNames as string[]) {
+        const zone = zones.find(
+          z => dnsName === z || dnsName.endsWith(`.${z}`),
+        );
+        expect({ dnsName, zone }).toEqual({
+          dnsName,
+          zone: expect.any(String),
+        });
+      }
       const portal = one('Ingress', '-portal');
       const sites = one('Ingress', '-sites');
       expect(portal.spec.rules[0].host).toBe(values.portal.host);
@@ -437,39 +447,4 @@ describe('values.schema.json', () => {
       ).toEqual([]);
     }
   });
-});
-
-describe('the chart refuses values it cannot deploy safely', () => {
-  it('fails when the portal would shadow a project slug', () => {
-    expect(() =>
-      renderChart({ set: { 'portal.host': `www.${valuesDomain()}` } }),
-    ).toThrow(/portal.host www\..* is a site host .*"www"/);
-  });
-
-  it('fails when autoscaling bounds are reversed', () => {
-    expect(() =>
-      renderChart({ set: { 'proxy.autoscaling.minReplicas': 50 } }),
-    ).toThrow(/minReplicas \(50\) is above maxReplicas/);
-  });
-
-  it('fails without an ACME e-mail when it creates the issuer', () => {
-    expect(() =>
-      renderChart({ set: { 'certManager.clusterIssuer.email': '' } }),
-    ).toThrow(/email is required/);
-  });
-
-  it('renders no ingress or certificate objects when both are off', () => {
-    const { objects } = renderChart({
-      set: { 'ingress.enabled': false, 'certManager.enabled': false },
-    });
-    expect(
-      objects.filter(o =>
-        ['Ingress', 'Certificate', 'ClusterIssuer'].includes(o.kind),
-      ),
-    ).toEqual([]);
-  });
-
-  function valuesDomain(): string {
-    return (mergedValues({}) as any).domain;
-  }
 });
