@@ -128,9 +128,10 @@ describe('templates in the scaffolder dry-run API', () => {
     expect(log).toContainEqual(
       expect.stringMatching(/Dry run: would create .*team-dashboard\.git/),
     );
+    // The project is linked to the component the template registers.
     expect(log).toContainEqual(
-      expect.stringContaining(
-        "Dry run: would create or reuse Novahost project 'team-dashboard'",
+      expect.stringMatching(
+        /Dry run: would create or reuse Novahost project 'team-dashboard' .*, owned by group:default\/web, linked to component:default\/team-dashboard$/,
       ),
     );
     expect(log).toContainEqual(
@@ -212,28 +213,27 @@ describe('templates in the scaffolder dry-run API', () => {
     );
   });
 
+  // Without an owner, the user running the template owns the component and
+  // the project (Novahost refuses owners the user does not belong to).
   it.each([
-    ['react-vite-spa', { name: 'bare-app', owner: 'user:default/ada' }],
-    ['static-site', { name: 'bare-site', owner: 'user:default/ada' }],
-    [
-      'import-repository',
-      {
-        name: 'bare-import',
-        owner: 'user:default/ada',
-        localRepo: 'bare-import',
-      },
-    ],
+    ['react-vite-spa', { name: 'bare-app' }],
+    ['static-site', { name: 'bare-site' }],
+    ['import-repository', { name: 'bare-import', localRepo: 'bare-import' }],
   ])(
     '%s works with only the required values (API callers get no form defaults)',
     async (name, values) => {
-      const { files } = await dryRunFiles(name, values);
+      const { body, files } = await dryRunFiles(name, values);
       const entity = YAML.parse(files['catalog-info.yaml']);
       expect(typeof entity.metadata.description).toBe('string');
       expect(entity.metadata.description.length).toBeGreaterThan(0);
-      expectCatalogInfo(
-        files['catalog-info.yaml'],
-        values.name,
-        'user:default/ada',
+      const user = mockCredentials.user().principal.userEntityRef;
+      expectCatalogInfo(files['catalog-info.yaml'], values.name, user);
+      expect(messages(body)).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `Dry run: would create or reuse Novahost project '${values.name}' .*, owned by ${user}, linked to component:default/${values.name}$`,
+          ),
+        ),
       );
     },
   );

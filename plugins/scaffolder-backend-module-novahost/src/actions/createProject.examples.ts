@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Create the project of a freshly published repository',
+    description:
+      "Create the project of a freshly published repository, linked to the component the template registers (the project's owner then follows the component's spec.owner)",
     example: yaml.stringify({
       steps: [
         {
@@ -13,7 +14,8 @@ export const examples: TemplateExample[] = [
           input: {
             name: '${{ parameters.name }}',
             repoUrl: '${{ steps.publish.output.remoteUrl }}',
-            owner: '${{ parameters.owner }}',
+            owner: '${{ parameters.owner or user.ref }}',
+            entityRef: 'component:default/${{ parameters.name }}',
           },
         },
       ],

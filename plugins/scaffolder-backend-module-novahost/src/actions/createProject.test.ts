@@ -76,17 +76,20 @@ describe('novahost:project:create', () => {
         name: 'Marketing Site',
         repoUrl: '/srv/repos/marketing.git',
         owner: 'group:default/web',
+        entityRef: 'component:default/marketing-site',
         spa: true,
       },
     });
     await action.handler(ctx as any);
 
     const post = api.requests.find(r => r.method === 'POST')!;
+    // The entity ref lets the backend link the project to its catalog entity.
     expect(post.body).toEqual({
       name: 'Marketing Site',
       slug: 'marketing-site',
       repoUrl: '/srv/repos/marketing.git',
       owner: 'group:default/web',
+      entityRef: 'component:default/marketing-site',
       spa: true,
     });
     // mockServices.auth issues tokens naming the target plugin and the user.
@@ -219,6 +222,14 @@ describe('novahost:project:create', () => {
       { name: 'ok', repoUrl: 'https://github.com/a/b', rootDirectory: '../up' },
       /rootDirectory/,
     ],
+    [
+      {
+        name: 'ok',
+        repoUrl: 'https://github.com/a/b',
+        entityRef: 'component:default/',
+      },
+      /entityRef: must be an entity ref/,
+    ],
   ])('validates %j before calling the backend', async (input, error) => {
     const api = fakeApi();
     const ctx = createMockActionContext({ input });
@@ -230,12 +241,20 @@ describe('novahost:project:create', () => {
     const api = fakeApi();
     const ctx = {
       ...createMockActionContext({
-        input: { name: 'Über Café!', repoUrl: 'https://github.com/acme/cafe' },
+        input: {
+          name: 'Über Café!',
+          repoUrl: 'https://github.com/acme/cafe',
+          entityRef: 'component:default/uber-cafe',
+        },
       }),
       isDryRun: true,
     };
+    const info = jest.spyOn(ctx.logger, 'info');
     await action.handler(ctx as any);
     expect(api.requests).toEqual([]);
+    expect(info).toHaveBeenCalledWith(
+      "Dry run: would create or reuse Novahost project 'uber-cafe' for https://github.com/acme/cafe (https://uber-cafe.sites.test), owned by the user running the template, linked to component:default/uber-cafe",
+    );
     expect(ctx.output).toHaveBeenCalledWith('slug', 'uber-cafe');
     expect(ctx.output).toHaveBeenCalledWith(
       'url',

@@ -64,7 +64,16 @@ export function createNovahostProjectAction(options: {
           z
             .string()
             .optional()
-            .describe('Owner entity ref, e.g. group:default/web'),
+            .describe(
+              'Owner entity ref, e.g. group:default/web (default: the user running the template). It must be the user or one of their groups',
+            ),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "Catalog entity of the project, e.g. component:default/my-site: the project's owner then follows the entity's spec.owner",
+            ),
         rootDirectory: z =>
           z
             .string()
@@ -129,8 +138,10 @@ export function createNovahostProjectAction(options: {
       if (ctx.isDryRun) {
         // No call to the backend: the dry run shows what a real run would create.
         const url = productionUrl(slug, readSiteUrlOptions(options.config));
+        const owner = body.owner ?? 'the user running the template';
+        const entity = body.entityRef ? `, linked to ${body.entityRef}` : '';
         ctx.logger.info(
-          `Dry run: would create or reuse Novahost project '${slug}' for ${body.repoUrl} (${url})`,
+          `Dry run: would create or reuse Novahost project '${slug}' for ${body.repoUrl} (${url}), owned by ${owner}${entity}`,
         );
         ctx.output('projectId', slug);
         ctx.output('slug', slug);
