@@ -1,6 +1,24 @@
 export interface Config {
   /** Novahost: projects, deployments, builds, artifacts and the proxy. */
   novahost?: {
+    /**
+     * Entity refs of the groups (or users) whose members may do everything
+     * on every project, read by this app's permission policy
+     * (packages/backend/src/permissions). A bare name is a group in the
+     * default namespace. Services are decided by their access restrictions
+     * (backend.auth.externalAccess), not by this list.
+     * @default []
+     */
+    admins?: string[];
+    /** The link between projects and their catalog entities. */
+    catalog?: {
+      /**
+       * How often the owner of catalog-linked projects is copied from their
+       * entity's spec.owner (one replica at a time).
+       * @default 60
+       */
+      ownerSyncIntervalSeconds?: number;
+    };
     /** Where and how visitors reach deployed sites (read by the backend and by the proxy). */
     proxy?: {
       /**

@@ -8,6 +8,7 @@ import {
   novahostRunnerExtensionPoint,
   novahostStoreExtensionPoint,
 } from '@internal/plugin-novahost-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createNovahost } from './service/createNovahost';
 
 /**
@@ -42,6 +43,12 @@ export const novahostPlugin = createBackendPlugin({
         database: coreServices.database,
         discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        auditor: coreServices.auditor,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        userInfo: coreServices.userInfo,
+        catalog: catalogServiceRef,
         httpRouter: coreServices.httpRouter,
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
@@ -65,6 +72,22 @@ export const novahostPlugin = createBackendPlugin({
           timeout: { minutes: 1 },
           scope: 'local',
           fn: () => novahost.dispatcher.reconcile(),
+        });
+        // Catalog-linked projects follow their entity's owner (one replica).
+        await deps.scheduler.scheduleTask({
+          id: 'novahost-catalog-owners',
+          frequency: {
+            seconds:
+              deps.config.getOptionalNumber(
+                'novahost.catalog.ownerSyncIntervalSeconds',
+              ) ?? 60,
+          },
+          timeout: { minutes: 2 },
+          initialDelay: { seconds: 15 },
+          scope: 'global',
+          fn: async () => {
+            await novahost.catalogOwners.sync();
+          },
         });
         deps.lifecycle.addStartupHook(() => novahost.dispatcher.failOrphans());
         deps.lifecycle.addShutdownHook(() => novahost.close());

@@ -1,3 +1,4 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { z } from 'zod';
 import { MAX_SLUG_LENGTH, isValidSlug, slugify } from './hosts';
 
@@ -59,7 +60,74 @@ export const repoUrlSchema = z
     } catch {
       return false;
     }
-  }, 'must be an https:// URL, a file:// URL or an absolute local path');
+  }, 'must be an https:// URL, a file:// URL or an absolute local path')
+  .refine(
+    u => !hasUserInfo(u),
+    'must not contain credentials (user:password@); private repositories are reached through Backstage integrations',
+  );
+
+function hasUserInfo(u: string): boolean {
+  try {
+    const url = new URL(u);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Normalizes an entity ref the way the catalog compares them: full
+ * (`kind:namespace/name`) and lower-case. A bare name is a group in the
+ * default namespace, as for `spec.owner`. Throws on a malformed ref.
+ * @public
+ */
+export function normalizeEntityRef(
+  ref: string,
+  defaults: { defaultKind?: string; defaultNamespace?: string } = {},
+): string {
+  return stringifyEntityRef(
+    parseEntityRef(ref, {
+      defaultKind: defaults.defaultKind ?? 'group',
+      defaultNamespace: defaults.defaultNamespace ?? 'default',
+    }),
+  ).toLocaleLowerCase('en-US');
+}
+
+/** An entity ref, normalized by {@link normalizeEntityRef}; `kind` says which kinds are accepted. */
+const entityRefSchema = (kinds?: string[]) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .transform((ref, ctx) => {
+      try {
+        const full = normalizeEntityRef(ref);
+        const kind = full.split(':')[0];
+        if (kinds && !kinds.includes(kind)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a ${kinds.join(' or ')} entity ref such as ${
+              kinds[0]
+            }:default/name`,
+          });
+          return z.NEVER;
+        }
+        return full;
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be an entity ref such as group:default/team-a',
+        });
+        return z.NEVER;
+      }
+    });
+
+/** A project's owner: a group or user entity ref (a bare name is a group). @public */
+export const ownerRefSchema = entityRefSchema(['group', 'user']);
+
+/** The catalog entity a project belongs to. @public */
+export const catalogEntityRefSchema = entityRefSchema();
 
 /** Whether a repo URL points at the local file system. @public */
 export function isLocalRepoUrl(u: string): boolean {
@@ -93,7 +161,9 @@ export const createProjectSchema = z.strictObject({
   installCommand: command.optional(),
   buildCommand: command.optional(),
   outputDirectory: relativeDir.optional(),
-  owner: z.string().trim().min(1).max(255).optional(),
+  owner: ownerRefSchema.optional(),
+  /** The catalog entity of the project (templates set it); its owner then wins. */
+  entityRef: catalogEntityRefSchema.optional(),
   spa: z.boolean().optional(),
   autoPromote: z.boolean().optional(),
 });
@@ -111,7 +181,7 @@ export const updateProjectSchema = z
     installCommand: command.nullable(),
     buildCommand: command.nullable(),
     outputDirectory: relativeDir.nullable(),
-    owner: z.string().trim().min(1).max(255).nullable(),
+    owner: ownerRefSchema,
     spa: z.boolean(),
     autoPromote: z.boolean(),
   })

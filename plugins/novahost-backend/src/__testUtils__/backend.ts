@@ -4,6 +4,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { BackendFeature } from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import fs from 'fs';
 import { Knex } from 'knex';
 import { AddressInfo } from 'net';
@@ -46,6 +48,8 @@ export async function startNovahostTestBackend(
     storeDir?: string;
     /** More features, e.g. a scheduler mock to trigger tasks on demand. */
     features?: BackendFeature[];
+    /** The catalog the plugin reads entity owners from (empty by default). */
+    catalogEntities?: Entity[];
   } = {},
 ) {
   const ownStoreDir = !options.storeDir;
@@ -55,6 +59,7 @@ export async function startNovahostTestBackend(
   const backend = await startTestBackend({
     features: [
       novahostPlugin,
+      catalogServiceMock.factory({ entities: options.catalogEntities ?? [] }),
       ...(options.knex
         ? [mockServices.database.factory({ knex: options.knex })]
         : []),

@@ -69,7 +69,19 @@ describeEachDatabase('migrations', ctx => {
       { clientSeq: 1, ts: new Date(), stream: 'stdout', text: 'hello' },
     ]);
 
-    // The latest migration adds deployments.framework.
+    // The latest migration adds projects.entity_ref (and owner indexes).
+    await ctx.knex.migrate.down(dir);
+    expect(await ctx.knex.schema.hasColumn(PROJECTS, 'entity_ref')).toBe(
+      false,
+    );
+    // On SQLite the column is dropped by rebuilding the table: the
+    // project's deployments and their logs (cascades) must survive.
+    expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
+      id: deployment.id,
+    });
+    expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
+
+    // The one before adds deployments.framework.
     await ctx.knex.migrate.down(dir);
     expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'framework')).toBe(
       false,
@@ -77,14 +89,37 @@ describeEachDatabase('migrations', ctx => {
     expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
       id: deployment.id,
     });
-    // On SQLite the column is dropped by rebuilding the table: its logs
-    // (foreign key, cascade) must survive the rebuild.
     expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
+
+    // Free-text owners from before become entity refs, or null.
+    const legacy = {
+      'Team-A': 'group:default/team-a',
+      'user:Alice': 'user:default/alice',
+      'group:ops/SRE': 'group:ops/sre',
+      'component:default/x': null,
+      'two words': null,
+    };
+    const legacyIds: Record<string, string> = {};
+    for (const [i, owner] of Object.keys(legacy).entries()) {
+      const { entity_ref: _unused, ...row } = projectRow({
+        slug: `legacy-${i}`,
+        name: `Legacy ${i}`,
+      });
+      await ctx.knex(PROJECTS).insert({ ...row, owner });
+      legacyIds[owner] = row.id;
+    }
 
     await ctx.knex.migrate.up(dir);
     expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
       framework: null,
     });
+    await ctx.knex.migrate.up(dir);
+    for (const [owner, expected] of Object.entries(legacy)) {
+      expect(await ctx.db.getProject(legacyIds[owner])).toMatchObject({
+        owner: expected,
+        entity_ref: null,
+      });
+    }
     const [, pending] = await ctx.knex.migrate.list(dir);
     expect(pending).toEqual([]);
   });

@@ -1,9 +1,12 @@
 import { ConflictError } from '@backstage/errors';
+import type { PermissionCriteria } from '@backstage/plugin-permission-common';
 import type { DeploymentStatus } from '@internal/plugin-novahost-common';
+import type { NovahostProjectFilter } from '@internal/plugin-novahost-node';
 import { Knex } from 'knex';
 import * as blobs from './blobs';
 import * as domains from './domains';
 import * as logs from './logs';
+import { whereProjectFilter } from './projectFilter';
 import { chunks, isUniqueViolation } from './sqlHelpers';
 import {
   DEPLOYMENT_BLOBS,
@@ -57,6 +60,15 @@ export class NovahostDatabase {
     return this.db<ProjectRow>(PROJECTS).where({ id }).first();
   }
 
+  /** Projects by id, in no particular order; unknown ids are skipped. */
+  async getProjects(ids: string[]): Promise<ProjectRow[]> {
+    const rows: ProjectRow[] = [];
+    for (const part of chunks(ids)) {
+      rows.push(...(await this.db<ProjectRow>(PROJECTS).whereIn('id', part)));
+    }
+    return rows;
+  }
+
   async getProjectBySlug(slug: string): Promise<ProjectRow | undefined> {
     return this.db<ProjectRow>(PROJECTS).where({ slug }).first();
   }
@@ -66,8 +78,11 @@ export class NovahostDatabase {
     offset: number;
     owner?: string;
     search?: string;
+    /** What the caller may read: a permission decision's conditions. */
+    filter?: PermissionCriteria<NovahostProjectFilter>;
   }): Promise<{ rows: ProjectRow[]; total: number }> {
     const base = this.db<ProjectRow>(PROJECTS).modify(q => {
+      if (opts.filter) whereProjectFilter(q, opts.filter);
       if (opts.owner) q.where('owner', opts.owner);
       if (opts.search) {
         const like = `%${opts.search.toLowerCase().replace(/[%_\\]/g, '')}%`;
@@ -86,6 +101,15 @@ export class NovahostDatabase {
       .limit(opts.limit)
       .offset(opts.offset);
     return { rows, total: Number(count) };
+  }
+
+  /** Projects linked to a catalog entity, with their current owner. */
+  async linkedProjects(): Promise<
+    Pick<ProjectRow, 'id' | 'slug' | 'owner' | 'entity_ref'>[]
+  > {
+    return this.db<ProjectRow>(PROJECTS)
+      .whereNotNull('entity_ref')
+      .select('id', 'slug', 'owner', 'entity_ref');
   }
 
   async updateProject(id: string, patch: Partial<ProjectRow>): Promise<void> {

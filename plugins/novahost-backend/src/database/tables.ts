@@ -12,7 +12,10 @@ export type ProjectRow = {
   install_command: string | null;
   build_command: string | null;
   output_directory: string | null;
+  /** A full lower-case entity ref (group or user); null only for legacy rows. */
   owner: string | null;
+  /** The catalog entity this project belongs to; its spec.owner is the owner. */
+  entity_ref: string | null;
   spa: boolean | number;
   auto_promote: boolean | number;
   production_deployment_id: string | null;

@@ -10,6 +10,8 @@ import {
   slugify,
   splitDeploymentLabel,
 } from '@internal/plugin-novahost-common';
+import type { PermissionCriteria } from '@backstage/plugin-permission-common';
+import type { NovahostProjectFilter } from '@internal/plugin-novahost-node';
 import { randomUUID } from 'crypto';
 import type { EventBus } from '../bus';
 import type { NovahostDatabase } from '../database/NovahostDatabase';
@@ -57,6 +59,8 @@ export class ProjectService {
     offset: number;
     owner?: string;
     search?: string;
+    /** What the caller may read (a permission decision's conditions). */
+    filter?: PermissionCriteria<NovahostProjectFilter>;
   }): Promise<Page<Project>> {
     const { rows, total } = await this.o.db.listProjects(opts);
     const latest = await this.o.db.latestDeployments(rows.map(r => r.id));
@@ -74,7 +78,10 @@ export class ProjectService {
     };
   }
 
-  async create(input: CreateProjectRequest): Promise<Project> {
+  /** Creates a project; the caller decided (and authorized) its owner. */
+  async create(
+    input: CreateProjectRequest & { owner: string },
+  ): Promise<Project> {
     this.checkRepoUrl(input.repoUrl);
     const slug = input.slug
       ? await this.requestedSlug(input.slug)
@@ -90,7 +97,8 @@ export class ProjectService {
       install_command: input.installCommand || null,
       build_command: input.buildCommand || null,
       output_directory: input.outputDirectory || null,
-      owner: input.owner ?? null,
+      owner: input.owner,
+      entity_ref: input.entityRef ?? null,
       spa: input.spa ?? false,
       auto_promote: input.autoPromote ?? true,
       production_deployment_id: null,

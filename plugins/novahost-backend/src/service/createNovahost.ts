@@ -1,9 +1,15 @@
 import {
+  AuditorService,
+  AuthService,
   DatabaseService,
   DiscoveryService,
   HttpAuthService,
   LoggerService,
+  PermissionsRegistryService,
+  PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { Config } from '@backstage/config';
 import { readSiteUrlOptions } from '@internal/plugin-novahost-common';
 import { eventBusFromConfig } from '../bus';
@@ -14,8 +20,12 @@ import {
   ArtifactStore,
   BuildRunner,
   artifactStoreFromConfig,
+  novahostProjectPermissionResourceRef,
+  novahostProjectRules,
 } from '@internal/plugin-novahost-node';
+import { novahostPermissions } from '@internal/plugin-novahost-common';
 import { ArtifactGc } from './ArtifactGc';
+import { CatalogOwnerSync } from './CatalogOwnerSync';
 import { BuildSession } from './BuildSession';
 import { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentService } from './DeploymentService';
@@ -23,7 +33,9 @@ import { DeploymentStateMachine } from './DeploymentStateMachine';
 import { Dispatcher } from './Dispatcher';
 import { DomainService, txtResolver } from './DomainService';
 import { createInternalRouter } from './internalRouter';
+import { ProjectAccess } from './ProjectAccess';
 import { ProjectService } from './ProjectService';
+import { createRequestGuards } from './requestGuards';
 import { RouteTableService } from './RouteTableService';
 import { createRouter } from './router';
 
@@ -39,6 +51,12 @@ export async function createNovahost(
     database: DatabaseService;
     discovery: DiscoveryService;
     httpAuth: HttpAuthService;
+    auth: AuthService;
+    auditor: AuditorService;
+    permissions: PermissionsService;
+    permissionsRegistry: PermissionsRegistryService;
+    userInfo: UserInfoService;
+    catalog: CatalogService;
   },
   overrides: { store?: ArtifactStore; runner?: BuildRunner } = {},
 ) {
@@ -109,10 +127,31 @@ export async function createNovahost(
       config.getOptionalStringArray('novahost.domains.dnsServers'),
     ),
   });
+  // The novahost-project resource type: policies answer CONDITIONAL with
+  // its rules; the permission backend applies them through getResources.
+  deps.permissionsRegistry.addPermissions(novahostPermissions);
+  deps.permissionsRegistry.addResourceType({
+    resourceRef: novahostProjectPermissionResourceRef,
+    permissions: novahostPermissions.filter(p => p.type === 'resource'),
+    rules: novahostProjectRules,
+    getResources: async ids => {
+      const rows = new Map((await db.getProjects(ids)).map(r => [r.id, r]));
+      return ids.map(id => rows.get(id));
+    },
+  });
+  const access = new ProjectAccess(deps);
+  const catalogOwners = new CatalogOwnerSync({ ...deps, db });
+  const guards = createRequestGuards({
+    ...deps,
+    access,
+    projects,
+    deployments,
+  });
   const routes = new RouteTableService(db, bus, logger);
   await routes.start();
   return {
     dispatcher,
+    catalogOwners,
     router: createRouter({
       projects,
       deployments,
@@ -120,7 +159,11 @@ export async function createNovahost(
       routes,
       db,
       bus,
-      httpAuth: deps.httpAuth,
+      access,
+      guards,
+      catalogOwners,
+      logger,
+      permissions: deps.permissions,
     }),
     internalRouter: createInternalRouter({ builds: buildSession }),
     async close() {

@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
-import express, { Request } from 'express';
+import express, { NextFunction, Request, Response } from 'express';
 import Router from 'express-promise-router';
+import type { DeploymentRow } from '../database/tables';
 import type { BuildSession } from './BuildSession';
 import { eventSchema, logsSchema, manifestSchema } from './buildProtocol';
 import { parse } from './validation';
@@ -25,56 +26,89 @@ export function createInternalRouter(options: {
   const small = express.json({ limit: '64kb' });
   const large = express.json({ limit: '16mb' });
 
-  const auth = (req: Request) =>
-    builds.authenticate(req.params.id, bearer(req));
+  // The token is checked before any body is read: anonymous traffic costs
+  // one indexed lookup, never a parse of up to 16 MB.
+  const authenticated = async (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ) => {
+    res.locals.build = await builds.authenticate(req.params.id, bearer(req));
+    next();
+  };
+  const build = (res: Response): DeploymentRow => res.locals.build;
 
-  router.get('/internal/builds/:id/spec', async (req, res) => {
-    const row = await auth(req);
+  router.get('/internal/builds/:id/spec', authenticated, async (_req, res) => {
+    const row = build(res);
     res.json(await builds.spec(row));
   });
 
-  router.post('/internal/builds/:id/logs', large, async (req, res) => {
-    const row = await auth(req);
-    const body = parse(logsSchema, req.body, 'logs');
-    await builds.appendLogs(
-      row,
-      body.lines.map(l => ({
-        clientSeq: l.seq,
-        ts: new Date(l.ts),
-        stream: l.stream,
-        text: l.text,
-      })),
-      bearer(req)!,
-    );
-    res.status(204).end();
-  });
+  router.post(
+    '/internal/builds/:id/logs',
+    authenticated,
+    large,
+    async (req, res) => {
+      const row = build(res);
+      const body = parse(logsSchema, req.body, 'logs');
+      await builds.appendLogs(
+        row,
+        body.lines.map(l => ({
+          clientSeq: l.seq,
+          ts: new Date(l.ts),
+          stream: l.stream,
+          text: l.text,
+        })),
+        bearer(req)!,
+      );
+      res.status(204).end();
+    },
+  );
 
-  router.post('/internal/builds/:id/events', small, async (req, res) => {
-    const row = await auth(req);
-    const event = parse(eventSchema, req.body, 'event');
-    await builds.event(row, event);
-    res.status(204).end();
-  });
+  router.post(
+    '/internal/builds/:id/events',
+    authenticated,
+    small,
+    async (req, res) => {
+      const row = build(res);
+      const event = parse(eventSchema, req.body, 'event');
+      await builds.event(row, event);
+      res.status(204).end();
+    },
+  );
 
-  router.post('/internal/builds/:id/manifest', large, async (req, res) => {
-    const row = await auth(req);
-    const body = parse(manifestSchema, req.body, 'manifest');
-    res.json(await builds.manifest(row, body.files));
-  });
+  router.post(
+    '/internal/builds/:id/manifest',
+    authenticated,
+    large,
+    async (req, res) => {
+      const row = build(res);
+      const body = parse(manifestSchema, req.body, 'manifest');
+      res.json(await builds.manifest(row, body.files));
+    },
+  );
 
-  router.put('/internal/builds/:id/blobs/:hash', async (req, res) => {
-    const row = await auth(req);
-    if (req.is('application/json')) {
-      throw new InputError('Blobs are sent as raw bytes');
-    }
-    await builds.putBlob(row, req.params.hash, req);
-    res.status(204).end();
-  });
+  router.put(
+    '/internal/builds/:id/blobs/:hash',
+    authenticated,
+    async (req, res) => {
+      const row = build(res);
+      if (req.is('application/json')) {
+        throw new InputError('Blobs are sent as raw bytes');
+      }
+      await builds.putBlob(row, req.params.hash, req);
+      res.status(204).end();
+    },
+  );
 
-  router.post('/internal/builds/:id/finalize', small, async (req, res) => {
-    const row = await auth(req);
-    res.json(await builds.finalize(row));
-  });
+  router.post(
+    '/internal/builds/:id/finalize',
+    authenticated,
+    small,
+    async (_req, res) => {
+      const row = build(res);
+      res.json(await builds.finalize(row));
+    },
+  );
 
   return router;
 }

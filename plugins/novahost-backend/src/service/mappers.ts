@@ -34,13 +34,14 @@ export function projectFromRow(row: ProjectRow, urls: SiteUrlOptions): Project {
     id: row.id,
     name: row.name,
     slug: row.slug,
-    repoUrl: row.repo_url,
+    repoUrl: withoutCredentials(row.repo_url),
     branch: row.branch,
     rootDirectory: row.root_directory,
     installCommand: row.install_command,
     buildCommand: row.build_command,
     outputDirectory: row.output_directory,
     owner: row.owner,
+    entityRef: row.entity_ref,
     spa: Boolean(row.spa),
     autoPromote: Boolean(row.auto_promote),
     productionDeploymentId: row.production_deployment_id,
@@ -82,4 +83,20 @@ export function deploymentFromRow(
     uploadingAt: toIso(row.uploading_at),
     finishedAt: toIso(row.finished_at),
   };
+}
+
+/**
+ * A repo URL without user info. The API refuses such URLs; this keeps any
+ * row written before that rule from leaking a token in an answer.
+ */
+export function withoutCredentials(repoUrl: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(repoUrl)) return repoUrl;
+  try {
+    const url = new URL(repoUrl);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return repoUrl;
+  }
 }

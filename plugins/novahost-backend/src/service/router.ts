@@ -1,12 +1,18 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   addDomainSchema,
   createDeploymentSchema,
   hostnameSchema,
-  createProjectSchema,
+  novahostProjectCancelPermission,
+  novahostProjectDeployPermission,
+  novahostProjectPromotePermission,
+  novahostProjectReadPermission,
+  novahostProjectUpdatePermission,
+  novahostRoutesReadPermission,
   pageQuerySchema,
   promoteSchema,
-  updateProjectSchema,
 } from '@internal/plugin-novahost-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
@@ -16,142 +22,151 @@ import { NovahostDatabase } from '../database/NovahostDatabase';
 import type { DeploymentService } from './DeploymentService';
 import type { DomainService } from './DomainService';
 import { streamDeploymentLogs } from './logStream';
-import type { ProjectService } from './ProjectService';
+import type { ProjectAccess } from './ProjectAccess';
+import { createProjectRoutes, ProjectRoutesOptions } from './projectRoutes';
+import { jsonBody, RequestGuards } from './requestGuards';
 import type { RouteTableService } from './RouteTableService';
 import { createEventStream } from './sse';
 import { parse } from './validation';
 
-export type RouterOptions = {
-  projects: ProjectService;
+export type RouterOptions = ProjectRoutesOptions & {
   deployments: DeploymentService;
   domains: DomainService;
   routes: RouteTableService;
   db: NovahostDatabase;
   bus: EventBus;
-  httpAuth: HttpAuthService;
+  access: ProjectAccess;
+  guards: RequestGuards;
+  permissions: PermissionsService;
 };
-
-const listQuerySchema = pageQuerySchema.extend({
-  owner: z.string().max(255).optional(),
-  search: z.string().max(100).optional(),
-});
 
 const logsQuerySchema = z.object({
   after: z.coerce.number().int().min(0).optional(),
 });
 
-/** The public REST API under /api/novahost (users and services). */
+/**
+ * The public REST API under /api/novahost (users and services). Every
+ * route is authorized against the project's owner through the permission
+ * framework; every write is audited (guards).
+ */
 export function createRouter(options: RouterOptions): express.Router {
-  const { projects, deployments, domains, routes, httpAuth } = options;
+  const { deployments, domains, routes, guards, permissions } = options;
+  const { audited } = guards;
   const router = Router();
-  const json = express.json({ limit: '256kb' });
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  const userRef = async (req: Request) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const p = credentials.principal as {
-      userEntityRef?: string;
-      subject?: string;
-    };
-    return p.userEntityRef ?? p.subject;
-  };
+  router.use(createProjectRoutes(options));
 
-  router.get('/projects', async (req, res) => {
-    await userRef(req);
-    const query = parse(listQuerySchema, req.query, 'query');
-    res.json(await projects.list(query));
-  });
-
-  router.post('/projects', json, async (req, res) => {
-    const by = await userRef(req);
-    const body = parse(createProjectSchema, req.body, 'project');
-    const project = await projects.create({
-      ...body,
-      owner: body.owner ?? (by?.startsWith('user:') ? by : undefined),
-    });
-    res.status(201).json(project);
-  });
-
-  router.get('/projects/:id', async (req, res) => {
-    await userRef(req);
-    res.json(await projects.get(req.params.id));
-  });
-
-  router.patch('/projects/:id', json, async (req, res) => {
-    await userRef(req);
-    const body = parse(updateProjectSchema, req.body, 'project');
-    res.json(await projects.update(req.params.id, body));
-  });
-
-  router.delete('/projects/:id', async (req, res) => {
-    await userRef(req);
-    await projects.delete(req.params.id);
-    res.status(204).end();
-  });
-
-  router.post('/projects/:id/deployments', json, async (req, res) => {
-    const by = await userRef(req);
-    const body = parse(createDeploymentSchema, req.body, 'deployment');
-    const deployment = await deployments.create(req.params.id, {
-      ref: body.ref,
-      createdBy: by,
-    });
-    res.status(202).json(deployment);
-  });
+  router.post(
+    '/projects/:id/deployments',
+    jsonBody,
+    audited('deployment-create', 'medium', async (req, res, audit) => {
+      const { credentials, row } = await guards.project(
+        req,
+        novahostProjectDeployPermission,
+      );
+      const body = parse(createDeploymentSchema, req.body, 'deployment');
+      const deployment = await deployments.create(row.id, {
+        ref: body.ref,
+        createdBy: actorRef(credentials),
+      });
+      audit.meta.deploymentId = deployment.id;
+      res.status(202).json(deployment);
+    }),
+  );
 
   router.get('/projects/:id/deployments', async (req, res) => {
-    await userRef(req);
+    const { row } = await guards.project(req, novahostProjectReadPermission);
     const page = parse(pageQuerySchema, req.query, 'query');
-    res.json(await deployments.list(req.params.id, page));
+    res.json(await deployments.list(row.id, page));
   });
 
-  router.post('/projects/:id/promote', json, async (req, res) => {
-    await userRef(req);
-    const body = parse(promoteSchema, req.body, 'promotion');
-    res.json(await deployments.promote(req.params.id, body.deploymentId));
-  });
+  router.post(
+    '/projects/:id/promote',
+    jsonBody,
+    audited('deployment-promote', 'medium', async (req, res, audit) => {
+      const { row } = await guards.project(
+        req,
+        novahostProjectPromotePermission,
+      );
+      const body = parse(promoteSchema, req.body, 'promotion');
+      audit.meta.deploymentId = body.deploymentId;
+      res.json(await deployments.promote(row.id, body.deploymentId));
+    }),
+  );
 
   router.get('/projects/:id/domains', async (req, res) => {
-    await userRef(req);
-    res.json({ items: await domains.list(req.params.id) });
+    const { row } = await guards.project(req, novahostProjectReadPermission);
+    res.json({ items: await domains.list(row.id) });
   });
 
-  router.post('/projects/:id/domains', json, async (req, res) => {
-    await userRef(req);
-    const body = parse(addDomainSchema, req.body, 'domain');
-    res.status(201).json(await domains.add(req.params.id, body.hostname));
-  });
+  router.post(
+    '/projects/:id/domains',
+    jsonBody,
+    audited('domain-add', 'medium', async (req, res, audit) => {
+      const { row } = await guards.project(
+        req,
+        novahostProjectUpdatePermission,
+      );
+      const body = parse(addDomainSchema, req.body, 'domain');
+      audit.meta.hostname = body.hostname;
+      res.status(201).json(await domains.add(row.id, body.hostname));
+    }),
+  );
 
-  router.post('/projects/:id/domains/:hostname/verify', async (req, res) => {
-    await userRef(req);
-    const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
-    res.json(await domains.verify(req.params.id, hostname));
-  });
+  router.post(
+    '/projects/:id/domains/:hostname/verify',
+    audited('domain-verify', 'low', async (req, res) => {
+      const { row } = await guards.project(
+        req,
+        novahostProjectUpdatePermission,
+      );
+      const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
+      res.json(await domains.verify(row.id, hostname));
+    }),
+  );
 
-  router.delete('/projects/:id/domains/:hostname', async (req, res) => {
-    await userRef(req);
-    const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
-    await domains.remove(req.params.id, hostname);
-    res.status(204).end();
-  });
+  router.delete(
+    '/projects/:id/domains/:hostname',
+    audited('domain-remove', 'medium', async (req, res) => {
+      const { row } = await guards.project(
+        req,
+        novahostProjectUpdatePermission,
+      );
+      const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
+      await domains.remove(row.id, hostname);
+      res.status(204).end();
+    }),
+  );
 
   router.get('/deployments/:id', async (req, res) => {
-    await userRef(req);
-    res.json(await deployments.get(req.params.id));
+    const { deployment } = await guards.deployment(
+      req,
+      novahostProjectReadPermission,
+    );
+    res.json(await deployments.get(deployment.id));
   });
 
-  router.post('/deployments/:id/cancel', async (req, res) => {
-    const by = await userRef(req);
-    res.json(await deployments.cancel(req.params.id, by));
-  });
+  router.post(
+    '/deployments/:id/cancel',
+    audited('deployment-cancel', 'medium', async (req, res, audit) => {
+      const { credentials, deployment, project } = await guards.deployment(
+        req,
+        novahostProjectCancelPermission,
+      );
+      audit.meta.projectId = project.id;
+      res.json(await deployments.cancel(deployment.id, actorRef(credentials)));
+    }),
+  );
 
   router.get('/deployments/:id/logs', async (req, res) => {
-    await userRef(req);
+    const { deployment } = await guards.deployment(
+      req,
+      novahostProjectReadPermission,
+    );
     const query = parse(logsQuerySchema, req.query, 'query');
     const lastEventId = req.header('last-event-id');
     let after = query.after ?? 0;
@@ -159,7 +174,6 @@ export function createRouter(options: RouterOptions): express.Router {
       after = parse(logsQuerySchema, { after: lastEventId }, 'Last-Event-ID')
         .after!;
     }
-    const deployment = await deployments.row(req.params.id);
     await streamDeploymentLogs({
       req,
       res,
@@ -170,14 +184,26 @@ export function createRouter(options: RouterOptions): express.Router {
     });
   });
 
-  // The proxy's view: only services (the proxy's static token) may read it.
+  // The proxy's view of every project: its static token is granted
+  // novahost.routes.read (and nothing else) by its access restrictions.
+  const authorizeRoutes = async (req: Request) => {
+    const credentials = await guards.credentials(req, ['service']);
+    const [decision] = await permissions.authorize(
+      [{ permission: novahostRoutesReadPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError('You may not read the routing table');
+    }
+  };
+
   router.get('/routes', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['service'] });
+    await authorizeRoutes(req);
     res.json(await routes.get());
   });
 
   router.get('/routes/events', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['service'] });
+    await authorizeRoutes(req);
     const stream = createEventStream(res);
     const off = routes.onChange(table => stream.send('routes', table));
     res.on('close', off);
@@ -185,4 +211,15 @@ export function createRouter(options: RouterOptions): express.Router {
   });
 
   return router;
+}
+
+/** Who did it, as deployments record it: a user ref or a service subject. */
+export function actorRef(credentials: {
+  principal: unknown;
+}): string | undefined {
+  const p = credentials.principal as {
+    userEntityRef?: string;
+    subject?: string;
+  };
+  return p.userEntityRef ?? p.subject;
 }

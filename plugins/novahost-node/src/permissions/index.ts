@@ -28,14 +28,13 @@ export type NovahostProjectFilter = {
 };
 
 /** @public */
-export const novahostProjectPermissionResourceRef =
-  createPermissionResourceRef<
-    NovahostProjectResource,
-    NovahostProjectFilter
-  >().with({
-    pluginId: 'novahost',
-    resourceType: RESOURCE_TYPE_NOVAHOST_PROJECT,
-  });
+export const novahostProjectPermissionResourceRef = createPermissionResourceRef<
+  NovahostProjectResource,
+  NovahostProjectFilter
+>().with({
+  pluginId: 'novahost',
+  resourceType: RESOURCE_TYPE_NOVAHOST_PROJECT,
+});
 
 /** Entity refs compare lower-cased, as the catalog stores them. */
 const normalize = (refs: string[]) =>

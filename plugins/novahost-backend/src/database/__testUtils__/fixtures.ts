@@ -59,6 +59,7 @@ export function projectRow(patch: Partial<ProjectRow> = {}): ProjectRow {
     build_command: null,
     output_directory: null,
     owner: null,
+    entity_ref: null,
     spa: false,
     auto_promote: true,
     production_deployment_id: null,
