@@ -93,6 +93,10 @@ export function normalizeEntityRef(
   ).toLocaleLowerCase('en-US');
 }
 
+/** A full entity ref with the catalog's character rules for kind, namespace and name. */
+const NAME = '[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?';
+const ENTITY_REF = new RegExp(`^[a-z][a-z0-9]{0,62}:${NAME}/${NAME}$`);
+
 /** An entity ref, normalized by {@link normalizeEntityRef}; `kind` says which kinds are accepted. */
 const entityRefSchema = (kinds?: string[]) =>
   z
@@ -103,6 +107,7 @@ const entityRefSchema = (kinds?: string[]) =>
     .transform((ref, ctx) => {
       try {
         const full = normalizeEntityRef(ref);
+        if (!ENTITY_REF.test(full)) throw new Error('malformed');
         const kind = full.split(':')[0];
         if (kinds && !kinds.includes(kind)) {
           ctx.addIssue({
