@@ -109,7 +109,7 @@ describe('Novahost with this app’s permission policy', () => {
     fs.rmSync(storeDir, { recursive: true, force: true });
   });
 
-  const create = (headers: object, body: object) =>
+  const create = (headers: Record<string, string>, body: object) =>
     api
       .post('/api/novahost/projects')
       .set(headers)

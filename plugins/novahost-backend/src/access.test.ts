@@ -37,7 +37,7 @@ describe('ownership: who may do what to a project', () => {
   });
   afterAll(() => t.stop());
 
-  const create = (headers: object, body: object) =>
+  const create = (headers: Record<string, string>, body: object) =>
     t.api
       .post('/api/novahost/projects')
       .set(headers)
@@ -309,7 +309,9 @@ describe.each(databases.eachSupportedId())(
         knex: await databases.init(id),
         features: ownerPolicyFeatures({ readResult: 'owner' }),
       });
-      const repoUrl = createSiteRepo({ files: { 'index.html': '<h1>site</h1>' } }).dir;
+      const repoUrl = createSiteRepo({
+        files: { 'index.html': '<h1>site</h1>' },
+      }).dir;
       const owners = [
         ...Array(3).fill('group:default/team-a'),
         ...Array(4).fill('group:default/team-b'),

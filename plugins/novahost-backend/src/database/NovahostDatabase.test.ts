@@ -71,9 +71,7 @@ describeEachDatabase('migrations', ctx => {
 
     // The latest migration adds projects.entity_ref (and owner indexes).
     await ctx.knex.migrate.down(dir);
-    expect(await ctx.knex.schema.hasColumn(PROJECTS, 'entity_ref')).toBe(
-      false,
-    );
+    expect(await ctx.knex.schema.hasColumn(PROJECTS, 'entity_ref')).toBe(false);
     // On SQLite the column is dropped by rebuilding the table: the
     // project's deployments and their logs (cascades) must survive.
     expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({

@@ -15,7 +15,7 @@ const component = (
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
   metadata: { name, namespace },
-  spec: { type: 'website', owner },
+  spec: { type: 'website', owner: owner as string },
 });
 
 describe('entityOwner', () => {

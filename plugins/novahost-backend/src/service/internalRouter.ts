@@ -37,78 +37,55 @@ export function createInternalRouter(options: {
     next();
   };
   const build = (res: Response): DeploymentRow => res.locals.build;
+  router.use('/internal/builds/:id', authenticated);
 
-  router.get('/internal/builds/:id/spec', authenticated, async (_req, res) => {
+  router.get('/internal/builds/:id/spec', async (_req, res) => {
     const row = build(res);
     res.json(await builds.spec(row));
   });
 
-  router.post(
-    '/internal/builds/:id/logs',
-    authenticated,
-    large,
-    async (req, res) => {
-      const row = build(res);
-      const body = parse(logsSchema, req.body, 'logs');
-      await builds.appendLogs(
-        row,
-        body.lines.map(l => ({
-          clientSeq: l.seq,
-          ts: new Date(l.ts),
-          stream: l.stream,
-          text: l.text,
-        })),
-        bearer(req)!,
-      );
-      res.status(204).end();
-    },
-  );
+  router.post('/internal/builds/:id/logs', large, async (req, res) => {
+    const row = build(res);
+    const body = parse(logsSchema, req.body, 'logs');
+    await builds.appendLogs(
+      row,
+      body.lines.map(l => ({
+        clientSeq: l.seq,
+        ts: new Date(l.ts),
+        stream: l.stream,
+        text: l.text,
+      })),
+      bearer(req)!,
+    );
+    res.status(204).end();
+  });
 
-  router.post(
-    '/internal/builds/:id/events',
-    authenticated,
-    small,
-    async (req, res) => {
-      const row = build(res);
-      const event = parse(eventSchema, req.body, 'event');
-      await builds.event(row, event);
-      res.status(204).end();
-    },
-  );
+  router.post('/internal/builds/:id/events', small, async (req, res) => {
+    const row = build(res);
+    const event = parse(eventSchema, req.body, 'event');
+    await builds.event(row, event);
+    res.status(204).end();
+  });
 
-  router.post(
-    '/internal/builds/:id/manifest',
-    authenticated,
-    large,
-    async (req, res) => {
-      const row = build(res);
-      const body = parse(manifestSchema, req.body, 'manifest');
-      res.json(await builds.manifest(row, body.files));
-    },
-  );
+  router.post('/internal/builds/:id/manifest', large, async (req, res) => {
+    const row = build(res);
+    const body = parse(manifestSchema, req.body, 'manifest');
+    res.json(await builds.manifest(row, body.files));
+  });
 
-  router.put(
-    '/internal/builds/:id/blobs/:hash',
-    authenticated,
-    async (req, res) => {
-      const row = build(res);
-      if (req.is('application/json')) {
-        throw new InputError('Blobs are sent as raw bytes');
-      }
-      await builds.putBlob(row, req.params.hash, req);
-      res.status(204).end();
-    },
-  );
+  router.put('/internal/builds/:id/blobs/:hash', async (req, res) => {
+    const row = build(res);
+    if (req.is('application/json')) {
+      throw new InputError('Blobs are sent as raw bytes');
+    }
+    await builds.putBlob(row, req.params.hash, req);
+    res.status(204).end();
+  });
 
-  router.post(
-    '/internal/builds/:id/finalize',
-    authenticated,
-    small,
-    async (_req, res) => {
-      const row = build(res);
-      res.json(await builds.finalize(row));
-    },
-  );
+  router.post('/internal/builds/:id/finalize', small, async (_req, res) => {
+    const row = build(res);
+    res.json(await builds.finalize(row));
+  });
 
   return router;
 }

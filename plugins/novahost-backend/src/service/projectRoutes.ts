@@ -38,7 +38,7 @@ export function createProjectRoutes(
   options: ProjectRoutesOptions,
 ): express.Router {
   const { projects, access, guards, catalogOwners, logger } = options;
-  const { audited } = guards;
+  const { audited, projectWrite } = guards;
   const router = Router();
 
   /**
@@ -105,41 +105,43 @@ export function createProjectRoutes(
   router.patch(
     '/projects/:id',
     jsonBody,
-    audited('project-update', 'medium', async (req, res, audit) => {
-      const { credentials, row } = await guards.project(
-        req,
-        novahostProjectUpdatePermission,
-      );
-      const body = parse(updateProjectSchema, req.body, 'project');
-      audit.meta.changed = Object.keys(body);
-      if (body.owner !== undefined && body.owner !== row.owner) {
-        if (row.entity_ref) {
-          throw new ConflictError(
-            `The owner of '${row.slug}' follows its catalog entity ${row.entity_ref}: change spec.owner there`,
-          );
+    projectWrite(
+      'project-update',
+      'medium',
+      novahostProjectUpdatePermission,
+      async ({ req, res, audit, row, credentials }) => {
+        const body = parse(updateProjectSchema, req.body, 'project');
+        audit.meta.changed = Object.keys(body);
+        if (body.owner !== undefined && body.owner !== row.owner) {
+          if (row.entity_ref) {
+            throw new ConflictError(
+              `The owner of '${row.slug}' follows its catalog entity ${row.entity_ref}: change spec.owner there`,
+            );
+          }
+          // Handing a project over: the caller must also be allowed to
+          // manage it under its new owner.
+          await access.authorize(credentials, novahostProjectUpdatePermission, {
+            ...row,
+            owner: body.owner,
+          });
+          audit.meta.owner = body.owner;
         }
-        // Handing a project over: the caller must also be allowed to
-        // manage it under its new owner.
-        await access.authorize(credentials, novahostProjectUpdatePermission, {
-          ...row,
-          owner: body.owner,
-        });
-        audit.meta.owner = body.owner;
-      }
-      res.json(await projects.update(row.id, body));
-    }),
+        res.json(await projects.update(row.id, body));
+      },
+    ),
   );
 
   router.delete(
     '/projects/:id',
-    audited('project-delete', 'high', async (req, res) => {
-      const { row } = await guards.project(
-        req,
-        novahostProjectDeletePermission,
-      );
-      await projects.delete(row.id);
-      res.status(204).end();
-    }),
+    projectWrite(
+      'project-delete',
+      'high',
+      novahostProjectDeletePermission,
+      async ({ res, row }) => {
+        await projects.delete(row.id);
+        res.status(204).end();
+      },
+    ),
   );
 
   return router;

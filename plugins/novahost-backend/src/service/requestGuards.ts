@@ -98,7 +98,28 @@ export function createRequestGuards(o: {
       await event.success({ meta: audit.meta });
     };
 
-  return { credentials, project, deployment, audited };
+  /**
+   * An audited write on the project `:id`: `permission` is checked first,
+   * then `handler` runs with the caller and the project's row.
+   */
+  const projectWrite = (
+    eventId: string,
+    severityLevel: 'low' | 'medium' | 'high',
+    permission: NovahostProjectPermission,
+    handler: (ctx: {
+      req: Request;
+      res: Response;
+      audit: AuditContext;
+      credentials: BackstageCredentials;
+      row: ProjectRow;
+    }) => Promise<void>,
+  ) =>
+    audited(eventId, severityLevel, async (req, res, audit) => {
+      const { credentials: creds, row } = await project(req, permission);
+      await handler({ req, res, audit, credentials: creds, row });
+    });
+
+  return { credentials, project, deployment, audited, projectWrite };
 }
 
 export type RequestGuards = ReturnType<typeof createRequestGuards>;

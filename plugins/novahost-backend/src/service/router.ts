@@ -51,7 +51,7 @@ const logsQuerySchema = z.object({
  */
 export function createRouter(options: RouterOptions): express.Router {
   const { deployments, domains, routes, guards, permissions } = options;
-  const { audited } = guards;
+  const { audited, projectWrite } = guards;
   const router = Router();
 
   router.get('/health', (_req, res) => {
@@ -63,19 +63,20 @@ export function createRouter(options: RouterOptions): express.Router {
   router.post(
     '/projects/:id/deployments',
     jsonBody,
-    audited('deployment-create', 'medium', async (req, res, audit) => {
-      const { credentials, row } = await guards.project(
-        req,
-        novahostProjectDeployPermission,
-      );
-      const body = parse(createDeploymentSchema, req.body, 'deployment');
-      const deployment = await deployments.create(row.id, {
-        ref: body.ref,
-        createdBy: actorRef(credentials),
-      });
-      audit.meta.deploymentId = deployment.id;
-      res.status(202).json(deployment);
-    }),
+    projectWrite(
+      'deployment-create',
+      'medium',
+      novahostProjectDeployPermission,
+      async ({ req, res, audit, row, credentials }) => {
+        const body = parse(createDeploymentSchema, req.body, 'deployment');
+        const deployment = await deployments.create(row.id, {
+          ref: body.ref,
+          createdBy: actorRef(credentials),
+        });
+        audit.meta.deploymentId = deployment.id;
+        res.status(202).json(deployment);
+      },
+    ),
   );
 
   router.get('/projects/:id/deployments', async (req, res) => {
@@ -87,15 +88,16 @@ export function createRouter(options: RouterOptions): express.Router {
   router.post(
     '/projects/:id/promote',
     jsonBody,
-    audited('deployment-promote', 'medium', async (req, res, audit) => {
-      const { row } = await guards.project(
-        req,
-        novahostProjectPromotePermission,
-      );
-      const body = parse(promoteSchema, req.body, 'promotion');
-      audit.meta.deploymentId = body.deploymentId;
-      res.json(await deployments.promote(row.id, body.deploymentId));
-    }),
+    projectWrite(
+      'deployment-promote',
+      'medium',
+      novahostProjectPromotePermission,
+      async ({ req, res, audit, row }) => {
+        const body = parse(promoteSchema, req.body, 'promotion');
+        audit.meta.deploymentId = body.deploymentId;
+        res.json(await deployments.promote(row.id, body.deploymentId));
+      },
+    ),
   );
 
   router.get('/projects/:id/domains', async (req, res) => {
@@ -106,40 +108,43 @@ export function createRouter(options: RouterOptions): express.Router {
   router.post(
     '/projects/:id/domains',
     jsonBody,
-    audited('domain-add', 'medium', async (req, res, audit) => {
-      const { row } = await guards.project(
-        req,
-        novahostProjectUpdatePermission,
-      );
-      const body = parse(addDomainSchema, req.body, 'domain');
-      audit.meta.hostname = body.hostname;
-      res.status(201).json(await domains.add(row.id, body.hostname));
-    }),
+    projectWrite(
+      'domain-add',
+      'medium',
+      novahostProjectUpdatePermission,
+      async ({ req, res, audit, row }) => {
+        const body = parse(addDomainSchema, req.body, 'domain');
+        audit.meta.hostname = body.hostname;
+        res.status(201).json(await domains.add(row.id, body.hostname));
+      },
+    ),
   );
 
   router.post(
     '/projects/:id/domains/:hostname/verify',
-    audited('domain-verify', 'low', async (req, res) => {
-      const { row } = await guards.project(
-        req,
-        novahostProjectUpdatePermission,
-      );
-      const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
-      res.json(await domains.verify(row.id, hostname));
-    }),
+    projectWrite(
+      'domain-verify',
+      'low',
+      novahostProjectUpdatePermission,
+      async ({ req, res, row }) => {
+        const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
+        res.json(await domains.verify(row.id, hostname));
+      },
+    ),
   );
 
   router.delete(
     '/projects/:id/domains/:hostname',
-    audited('domain-remove', 'medium', async (req, res) => {
-      const { row } = await guards.project(
-        req,
-        novahostProjectUpdatePermission,
-      );
-      const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
-      await domains.remove(row.id, hostname);
-      res.status(204).end();
-    }),
+    projectWrite(
+      'domain-remove',
+      'medium',
+      novahostProjectUpdatePermission,
+      async ({ req, res, row }) => {
+        const hostname = parse(hostnameSchema, req.params.hostname, 'hostname');
+        await domains.remove(row.id, hostname);
+        res.status(204).end();
+      },
+    ),
   );
 
   router.get('/deployments/:id', async (req, res) => {
