@@ -20,6 +20,37 @@ import { createSiteRepo } from './site';
 
 export const PROJECT_SLUG = 'e2e-site';
 
+/** A project of a group the guest is not in, created through the API. */
+export const OTHER_TEAM_PROJECT = {
+  name: 'Team A Site',
+  slug: 'team-a-site',
+  owner: 'group:default/team-a',
+};
+
+/**
+ * Creates {@link OTHER_TEAM_PROJECT} with the embedded default's CLI token,
+ * a service with admin rights on Novahost (README, "Try the loop with curl").
+ */
+async function createOtherTeamProject(baseUrl: string, repoUrl: string) {
+  const { name, owner, slug } = OTHER_TEAM_PROJECT;
+  const res = await fetch(`${baseUrl}/api/novahost/projects`, {
+    method: 'POST',
+    headers: {
+      Authorization: 'Bearer novahost-local-api-token',
+      'Content-Type': 'application/json',
+    },
+    body: JSON.stringify({ name, repoUrl, owner }),
+  });
+  const body = await res.text();
+  if (res.status !== 201) {
+    throw new Error(`Creating ${name} answered ${res.status}: ${body}`);
+  }
+  const project = JSON.parse(body);
+  if (project.slug !== slug || project.owner !== owner) {
+    throw new Error(`Creating ${name} answered an unexpected project: ${body}`);
+  }
+}
+
 export default async function globalSetup() {
   const appDist = join(ROOT, 'packages/app/dist/index.html');
   if (process.env.NOVAHOST_E2E_SKIP_BUILD !== '1' || !existsSync(appDist)) {
@@ -57,6 +88,12 @@ export default async function globalSetup() {
       '',
     ].join('\n'),
   });
+  try {
+    await createOtherTeamProject(stack.baseUrl, repo);
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
   process.env.NOVAHOST_E2E_BASE_URL = stack.baseUrl;
   process.env.NOVAHOST_E2E_PROXY_PORT = String(stack.proxyPort);
   process.env.NOVAHOST_E2E_REPO = repo;

@@ -3,11 +3,13 @@
  * repository, deploy, watch the live log until ready, open the site through
  * the proxy, deploy a second commit, roll back, and see the proxy serve the
  * first version again; then the catalog entity's Novahost tab and card.
+ * And ownership: the guest, in no group, opens another group's project and
+ * finds its changes disabled, with the reason.
  */
 import { expect, Page, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_SLUG } from './globalSetup';
+import { OTHER_TEAM_PROJECT, PROJECT_SLUG } from './globalSetup';
 import { commitV2 } from './site';
 import { ROOT } from './stack';
 
@@ -59,16 +61,50 @@ async function deployAndWatch(page: Page, name: string): Promise<string> {
   return shortId;
 }
 
-test('create, deploy, watch, visit, roll back', async ({ page }) => {
+/** Signs in as the guest (as on the embedded default) and opens Novahost. */
+async function openNovahostAsGuest(page: Page) {
   await page.goto(baseUrl());
-  // Guest sign-in, as on the embedded default.
   await page.getByRole('button', { name: 'Enter' }).click();
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });
   await nav.getByRole('link', { name: 'Novahost' }).click();
-  // Empty on a fresh stack, unless another test file created projects first.
+  return nav;
+}
+
+test("another group's project: Delete disabled, with the reason", async ({
+  page,
+}) => {
+  const { name, slug, owner } = OTHER_TEAM_PROJECT;
+  await openNovahostAsGuest(page);
+  await page.getByRole('link', { name, exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/novahost/projects/${slug}$`));
+
+  // The owner, as a link to its catalog page.
   await expect(
-    page.getByText('No projects yet').or(page.getByText(/^Projects \(\d+\)$/)),
-  ).toBeVisible();
+    page.getByTestId('project-owner').getByRole('link'),
+  ).toHaveAttribute('href', '/catalog/default/group/team-a');
+
+  // Delete is disabled once the policy has answered, and says why.
+  const reason = `Only the owner (${owner}) or a Novahost admin can delete this project`;
+  const wrapper = page.getByTestId('disabled-reason-Delete project');
+  await expect(wrapper).toHaveAttribute('title', reason);
+  await expect(
+    page.getByRole('button', { name: 'Delete project' }),
+  ).toBeDisabled();
+  await expect(
+    page.getByRole('button', { name: 'Deploy', exact: true }),
+  ).toBeDisabled();
+  await expect(page.getByTestId('settings-read-only')).toContainText(
+    `Only the owner (${owner})`,
+  );
+  await wrapper.hover();
+  await expect(page.getByRole('tooltip')).toHaveText(reason);
+  await shot(page, '10-other-group-project');
+});
+
+test('create, deploy, watch, visit, roll back', async ({ page }) => {
+  const nav = await openNovahostAsGuest(page);
+  // Never empty: globalSetup created another group's project.
+  await expect(page.getByText(/^Projects \(\d+\)$/)).toBeVisible();
   await shot(page, '01-projects');
 
   // New project, with client-side validation first.

@@ -2,15 +2,19 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { iso, makeDeployment, sseBody } from '../__testUtils__/fixtures';
+import { denyAll, testApp, type Decide } from '../__testUtils__/app';
+import {
+  iso,
+  makeDeployment,
+  makeProject,
+  sseBody,
+} from '../__testUtils__/fixtures';
 import {
   base,
   eventStream,
-  novahostApi,
   notFoundHandlers,
   setupNovahostServer,
 } from '../__testUtils__/server';
-import { rootRouteRef } from '../routes';
 import { DeploymentView, phaseDurations } from './DeploymentPage';
 import { formatLogLine } from './useDeploymentLog';
 
@@ -24,11 +28,20 @@ jest.mock('react-virtualized-auto-sizer', () => ({
 
 const server = setupNovahostServer();
 
-const render = (id: string) =>
-  renderInTestApp(<DeploymentView deploymentId={id} />, {
-    apis: [novahostApi()],
-    mountedRoutes: { '/novahost': rootRouteRef },
-  });
+/** The deployment page, with the project it names its owner from. */
+function render(id: string, authorize?: Decide) {
+  server.use(
+    http.get(`${base}/projects/:id`, ({ params }) =>
+      HttpResponse.json(
+        makeProject({ id: String(params.id), owner: 'group:default/team-a' }),
+      ),
+    ),
+  );
+  return renderInTestApp(
+    <DeploymentView deploymentId={id} />,
+    testApp({ authorize }),
+  );
+}
 
 const line = (seq: number, text: string, stream = 'stdout') => ({
   id: seq,
@@ -231,5 +244,50 @@ describe('DeploymentView', () => {
     expect(
       (await screen.findAllByText(/Deployment 'nope' not found/)).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('disables Cancel of a running build, with the reason, for a user who may not cancel', async () => {
+    // Its own project id: decisions are cached per project for the file.
+    const running = makeDeployment({
+      status: 'building',
+      finishedAt: null,
+      uploadingAt: null,
+      projectId: '44444444-4444-4444-8444-000000000001',
+    });
+    server.use(
+      http.get(`${base}/deployments/${running.id}`, () =>
+        HttpResponse.json(running),
+      ),
+      http.get(`${base}/deployments/${running.id}/logs`, () =>
+        eventStream(sseBody([line(1, 'installing')])),
+      ),
+    );
+    await render(running.id, denyAll);
+    await waitFor(() =>
+      expect(screen.getByTestId('disabled-reason-Cancel')).toHaveAttribute(
+        'title',
+        "Only the owner (group:default/team-a) or a Novahost admin can cancel this project's deployments",
+      ),
+    );
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeDisabled();
+    expect(screen.getByTestId('deployment-status')).toHaveTextContent(
+      'Building',
+    );
+  });
+
+  it('enables Cancel of a running build for a user who may cancel', async () => {
+    const running = buildInProgress();
+    server.use(
+      http.get(`${base}/deployments/${running.id}`, () =>
+        HttpResponse.json(running),
+      ),
+      http.get(`${base}/deployments/${running.id}/logs`, () =>
+        eventStream(sseBody([line(1, 'installing')])),
+      ),
+    );
+    await render(running.id);
+    const cancel = await screen.findByRole('button', { name: 'Cancel' });
+    await waitFor(() => expect(cancel).toBeEnabled());
+    expect(screen.queryByTestId('disabled-reason-Cancel')).toBeNull();
   });
 });

@@ -15,7 +15,6 @@ import {
   type DeploymentStatus,
 } from '@internal/plugin-novahost-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Grid from '@material-ui/core/Grid';
 import Step from '@material-ui/core/Step';
@@ -25,12 +24,14 @@ import Switch from '@material-ui/core/Switch';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useParams } from 'react-router-dom';
+import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 import { errorMessage, novahostApiRef } from '../api';
 import { projectRouteRef } from '../routes';
 import { ConfirmDialog } from './ConfirmDialog';
 import { deploymentDuration, formatDuration, shortSha } from './format';
+import { ReasonButton, useProjectPermission } from './projectPermissions';
 import { StatusChip } from './StatusChip';
 import { useDeploymentLog } from './useDeploymentLog';
 
@@ -111,6 +112,16 @@ export function DeploymentView(props: { deploymentId: string }) {
   const status: DeploymentStatus | undefined =
     log.finished?.status ?? log.status ?? d?.status;
   const running = status !== undefined && !isTerminalStatus(status);
+  // The project only names its owner in the reason Cancel is not allowed.
+  const projectId = d?.projectId;
+  const project = useAsync(
+    async () => (projectId ? api.getProject(projectId) : undefined),
+    [api, projectId],
+  );
+  const cancel = useProjectPermission(
+    projectId ? { id: projectId, owner: project.value?.owner } : undefined,
+    'cancel',
+  );
   // The elapsed time ticks while the build runs.
   useInterval(() => tick(n => n + 1), running ? 1000 : null);
 
@@ -136,15 +147,18 @@ export function DeploymentView(props: { deploymentId: string }) {
               Back to the project
             </Link>
           )}
-          <Button
+          <ReasonButton
             variant="outlined"
             color="secondary"
-            disabled={!running}
-            title={running ? undefined : `Already finished (${status})`}
+            disabledReason={
+              cancel.disabledReason ??
+              (running ? undefined : `Already finished (${status})`)
+            }
+            reasonName="Cancel"
             onClick={() => setCanceling(true)}
           >
             Cancel
-          </Button>
+          </ReasonButton>
         </Box>
       </Grid>
       <Grid item xs={12}>

@@ -2,15 +2,14 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import type { Entity } from '@backstage/catalog-model';
 import { isNovahostAvailable } from '@internal/plugin-novahost-common';
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import { makeDeployment, makeProject } from '../__testUtils__/fixtures';
+import { testApp } from '../__testUtils__/app';
 import {
-  novahostApi,
   notFoundHandlers,
   projectHandlers,
   setupNovahostServer,
 } from '../__testUtils__/server';
-import { rootRouteRef } from '../routes';
 import {
   EntityNovahostContent,
   EntityNovahostDeploymentsCard,
@@ -26,10 +25,10 @@ const entity = (annotations: Record<string, string> = {}): Entity => ({
 });
 
 const render = (e: Entity, element: JSX.Element) =>
-  renderInTestApp(<EntityProvider entity={e}>{element}</EntityProvider>, {
-    apis: [novahostApi()],
-    mountedRoutes: { '/novahost': rootRouteRef },
-  });
+  renderInTestApp(
+    <EntityProvider entity={e}>{element}</EntityProvider>,
+    testApp(),
+  );
 
 describe('isNovahostAvailable', () => {
   it('needs a non-empty novahost.dev/project annotation', () => {
@@ -92,7 +91,10 @@ describe('EntityNovahostContent', () => {
       entity({ 'novahost.dev/project': 'my-site' }),
       <EntityNovahostContent />,
     );
-    expect(await screen.findByText(/No deployments yet/)).toBeInTheDocument();
+    // The table re-renders once the permission decisions arrive.
+    await waitFor(() =>
+      expect(screen.getByText(/No deployments yet/)).toBeInTheDocument(),
+    );
     expect(screen.queryByRole('button', { name: /Delete project/ })).toBeNull();
   });
 

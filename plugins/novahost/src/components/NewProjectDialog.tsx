@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { identityApiRef, useApi } from '@backstage/core-plugin-api';
+import { useApi } from '@backstage/core-plugin-api';
 import {
   createProjectSchema,
   type CreateProjectRequest,
@@ -14,8 +14,8 @@ import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Switch from '@material-ui/core/Switch';
 import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
-import useAsync from 'react-use/esm/useAsync';
 import { errorMessage, novahostApiRef } from '../api';
+import { OwnerPicker, useOwnershipRefs } from './OwnerPicker';
 
 type Fields = {
   name: string;
@@ -65,7 +65,7 @@ export function NewProjectDialog(props: {
   onCreated(project: Project): void;
 }) {
   const api = useApi(novahostApiRef);
-  const identityApi = useApi(identityApiRef);
+  const mine = useOwnershipRefs();
   const [fields, setFields] = useState<Fields>(EMPTY);
   const [errors, setErrors] = useState<Partial<Record<keyof Fields, string>>>(
     {},
@@ -73,11 +73,9 @@ export function NewProjectDialog(props: {
   const [submitError, setSubmitError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
-  // Default owner: the signed-in user.
-  useAsync(async () => {
-    const identity = await identityApi.getBackstageIdentity();
-    setFields(f => (f.owner ? f : { ...f, owner: identity.userEntityRef }));
-  }, [identityApi]);
+  // The owner the form sends: the one picked, else the signed-in user (as
+  // the backend's own default).
+  const owner = fields.owner || mine.value?.userRef || '';
 
   const set =
     (key: keyof Fields) => (e: React.ChangeEvent<HTMLInputElement>) => {
@@ -88,7 +86,9 @@ export function NewProjectDialog(props: {
 
   const submit = async () => {
     setSubmitError(undefined);
-    const parsed = createProjectSchema.safeParse(toRequest(fields));
+    const parsed = createProjectSchema.safeParse(
+      toRequest({ ...fields, owner }),
+    );
     if (!parsed.success) {
       const next: Partial<Record<keyof Fields, string>> = {};
       for (const issue of parsed.error.issues) {
@@ -113,7 +113,7 @@ export function NewProjectDialog(props: {
   };
 
   const field = (
-    key: Exclude<keyof Fields, 'spa'>,
+    key: Exclude<keyof Fields, 'spa' | 'owner'>,
     label: string,
     helper: string,
     extra: { required?: boolean } = {},
@@ -182,11 +182,15 @@ export function NewProjectDialog(props: {
           'Output directory',
           'Default: the first of dist, build, out, public, _site',
         )}
-        {field(
-          'owner',
-          'Owner',
-          'A catalog entity ref, e.g. group:default/web',
-        )}
+        <OwnerPicker
+          id="novahost-owner"
+          value={owner}
+          options={mine.value?.refs ?? []}
+          onChange={ref => setFields(f => ({ ...f, owner: ref }))}
+          disabled={!mine.value}
+          error={errors.owner}
+          loadError={mine.error}
+        />
         <FormControlLabel
           control={
             <Switch checked={fields.spa} onChange={set('spa')} name="spa" />

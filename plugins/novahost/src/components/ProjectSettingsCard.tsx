@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { InfoCard } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   updateProjectSchema,
   type Project,
@@ -10,7 +11,10 @@ import Button from '@material-ui/core/Button';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Switch from '@material-ui/core/Switch';
 import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
 import { errorMessage, novahostApiRef } from '../api';
+import { OwnerPicker, useOwnershipRefs } from './OwnerPicker';
+import { ReasonButton, useProjectPermission } from './projectPermissions';
 
 type Settings = {
   installCommand: string;
@@ -19,6 +23,8 @@ type Settings = {
   rootDirectory: string;
   spa: boolean;
   autoPromote: boolean;
+  /** '' for a project without an owner. */
+  owner: string;
 };
 
 function fromProject(p: Project): Settings {
@@ -29,10 +35,50 @@ function fromProject(p: Project): Settings {
     rootDirectory: p.rootDirectory,
     spa: p.spa,
     autoPromote: p.autoPromote,
+    owner: p.owner ?? '',
   };
 }
 
-/** Build settings of a project; an empty command means "detect". */
+/** The owner's field: a picker, or why the owner cannot be changed here. */
+function OwnerField(props: {
+  project: Project;
+  value: string;
+  onChange(owner: string): void;
+  disabled: boolean;
+  error?: string;
+}) {
+  const mine = useOwnershipRefs();
+  const { owner, entityRef } = props.project;
+  if (entityRef) {
+    return (
+      <Typography variant="body2" data-testid="owner-follows-entity">
+        Owner: {owner ? <EntityRefLink entityRef={owner} /> : 'none'}. The owner
+        follows the catalog entity <EntityRefLink entityRef={entityRef} />;
+        change it there.
+      </Typography>
+    );
+  }
+  // The user's own refs, and the current owner even when it is not theirs.
+  const options = [
+    ...new Set([...(owner ? [owner] : []), ...(mine.value?.refs ?? [])]),
+  ];
+  return (
+    <OwnerPicker
+      id="novahost-setting-owner"
+      value={props.value}
+      options={options}
+      onChange={props.onChange}
+      disabled={props.disabled}
+      error={props.error}
+      loadError={mine.error}
+    />
+  );
+}
+
+/**
+ * Owner and build settings of a project; an empty command means "detect".
+ * Read-only, with the reason, for a user the policy does not let update it.
+ */
 export function ProjectSettingsCard(props: {
   project: Project;
   onSaved(): void;
@@ -44,6 +90,7 @@ export function ProjectSettingsCard(props: {
     {},
   );
   const [busy, setBusy] = useState(false);
+  const update = useProjectPermission(props.project, 'update');
   const saved = fromProject(props.project);
   const dirty = JSON.stringify(saved) !== JSON.stringify(s);
 
@@ -61,6 +108,8 @@ export function ProjectSettingsCard(props: {
       rootDirectory: s.rootDirectory.trim(),
       spa: s.spa,
       autoPromote: s.autoPromote,
+      // Only a change: the same owner again is no change to authorize.
+      ...(s.owner !== saved.owner ? { owner: s.owner } : {}),
     };
     const parsed = updateProjectSchema.safeParse(body);
     if (!parsed.success) {
@@ -95,6 +144,7 @@ export function ProjectSettingsCard(props: {
       id={`novahost-setting-${key}`}
       label={label}
       value={s[key] as string}
+      disabled={!update.allowed}
       onChange={e => setS({ ...s, [key]: e.target.value })}
       error={Boolean(errors[key])}
       helperText={errors[key] ?? helper}
@@ -106,6 +156,7 @@ export function ProjectSettingsCard(props: {
       control={
         <Switch
           checked={s[key]}
+          disabled={!update.allowed}
           onChange={e => setS({ ...s, [key]: e.target.checked })}
         />
       }
@@ -115,6 +166,23 @@ export function ProjectSettingsCard(props: {
 
   return (
     <InfoCard title="Settings">
+      {update.denied && (
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          role="note"
+          data-testid="settings-read-only"
+        >
+          {update.disabledReason}.
+        </Typography>
+      )}
+      <OwnerField
+        project={props.project}
+        value={s.owner}
+        onChange={owner => setS({ ...s, owner })}
+        disabled={!update.allowed}
+        error={errors.owner}
+      />
       {text(
         'buildCommand',
         'Build command',
@@ -140,14 +208,16 @@ export function ProjectSettingsCard(props: {
         {toggle('autoPromote', 'Promote new production-branch deployments')}
       </Box>
       <Box mt={1} display="flex" style={{ gap: 8 }}>
-        <Button
+        <ReasonButton
           variant="contained"
           color="primary"
           disabled={!dirty || busy}
+          disabledReason={update.disabledReason}
+          reasonName="Save settings"
           onClick={save}
         >
           Save settings
-        </Button>
+        </ReasonButton>
         <Button disabled={!dirty || busy} onClick={() => setS(saved)}>
           Reset
         </Button>

@@ -1,17 +1,17 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
+import { testApp } from '../__testUtils__/app';
 import { iso, makeDeployment, makeProject } from '../__testUtils__/fixtures';
 import {
   base,
   errorBody,
-  novahostApi,
   projectHandlers,
   setupNovahostServer,
 } from '../__testUtils__/server';
-import { rootRouteRef } from '../routes';
-import { ProjectView, promotion } from './ProjectView';
+import { promotion } from './DeploymentsTable';
+import { ProjectView } from './ProjectView';
 
 const server = setupNovahostServer();
 
@@ -37,23 +37,28 @@ const project = makeProject({ productionDeploymentId: current.id });
 
 /**
  * Clicks the button `find` returns until its confirmation dialog is open.
- * The page polls (every 1.5 s while a build runs) and a poll may replace
- * the button between finding and clicking it on a loaded machine.
+ * The page polls (every 1.5 s while a build runs) and each poll replaces the
+ * table's rows: a click is one synchronous event (userEvent's pointer
+ * sequence spans event-loop turns a poll can land in), and it is retried.
  */
 const openDialog = (find: () => Promise<HTMLElement>) =>
   waitFor(async () => {
-    if (!screen.queryByRole('dialog')) await userEvent.click(await find());
+    if (!screen.queryByRole('dialog')) fireEvent.click(await find());
     return screen.getByRole('dialog');
   });
 
 const render = (allowDelete = true) =>
   renderInTestApp(
     <ProjectView projectId="my-site" allowDelete={allowDelete} />,
-    {
-      apis: [novahostApi()],
-      mountedRoutes: { '/novahost': rootRouteRef },
-    },
+    testApp(),
   );
+
+/** The button once the permission decision has enabled it. */
+async function enabledButton(name: string | RegExp) {
+  const button = await screen.findByRole('button', { name });
+  await waitFor(() => expect(button).toBeEnabled());
+  return button;
+}
 
 describe('promotion', () => {
   it('names rollbacks and says why a deployment cannot be promoted', () => {
@@ -166,9 +171,7 @@ describe('ProjectView', () => {
       }),
     );
     await render();
-    await userEvent.click(
-      await screen.findByRole('button', { name: /Delete project/ }),
-    );
+    await userEvent.click(await enabledButton(/Delete project/));
     const dialog = await screen.findByRole('dialog');
     const confirm = within(dialog).getByRole('button', {
       name: 'Delete project',
@@ -191,9 +194,12 @@ describe('ProjectView', () => {
       }),
     );
     await render(false);
-    expect(await screen.findByText(/No deployments yet/)).toBeInTheDocument();
+    // The table re-renders once the permission decisions arrive.
+    await waitFor(() =>
+      expect(screen.getByText(/No deployments yet/)).toBeInTheDocument(),
+    );
     expect(screen.queryByRole('button', { name: /Delete project/ })).toBeNull();
-    await userEvent.click(screen.getByRole('button', { name: /^Deploy$/ }));
+    await userEvent.click(await enabledButton(/^Deploy$/));
     await waitFor(() => expect(deployed).toBe(true));
   });
 
@@ -208,6 +214,7 @@ describe('ProjectView', () => {
     );
     await render();
     const build = await screen.findByLabelText('Build command');
+    await waitFor(() => expect(build).toBeEnabled());
     await userEvent.clear(build);
     await userEvent.type(screen.getByLabelText('Output directory'), 'public');
     await userEvent.click(
@@ -220,6 +227,8 @@ describe('ProjectView', () => {
         spa: false,
       }),
     );
+    // The owner did not change: it is not sent (no change to authorize).
+    expect(patch).not.toHaveProperty('owner');
   });
 
   it('shows a missing project as an error', async () => {

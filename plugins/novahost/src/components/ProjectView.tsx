@@ -1,11 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useState } from 'react';
 import {
   InfoCard,
   Link,
   Progress,
   ResponseErrorPanel,
-  Table,
-  TableColumn,
 } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
@@ -15,83 +13,25 @@ import {
   type Project,
 } from '@internal/plugin-novahost-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
-import DeleteIcon from '@material-ui/icons/Delete';
-import PublishIcon from '@material-ui/icons/Publish';
 import { useNavigate } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 import { errorMessage, novahostApiRef } from '../api';
 import { deploymentRouteRef, rootRouteRef } from '../routes';
 import { ConfirmDialog } from './ConfirmDialog';
-import {
-  deploymentDuration,
-  formatAge,
-  formatDuration,
-  refName,
-  shortSha,
-  urlHost,
-} from './format';
+import { DeploymentsTable } from './DeploymentsTable';
+import { formatAge, shortSha } from './format';
+import { ProjectHeader } from './ProjectHeader';
 import { ProjectSettingsCard } from './ProjectSettingsCard';
+import { useProjectPermission } from './projectPermissions';
 import { StatusChip } from './StatusChip';
-
-/** A button that, when disabled, says why in a tooltip. */
-function ActionButton(props: {
-  label: string;
-  disabledReason?: string;
-  onClick(): void;
-  danger?: boolean;
-}) {
-  const button = (
-    <Button
-      size="small"
-      variant="outlined"
-      color={props.danger ? 'secondary' : 'default'}
-      disabled={Boolean(props.disabledReason)}
-      onClick={props.onClick}
-      aria-label={props.label}
-      style={{ whiteSpace: 'nowrap' }}
-    >
-      {props.label}
-    </Button>
-  );
-  if (!props.disabledReason) return button;
-  // A disabled button fires no events: the tooltip needs a wrapper.
-  return (
-    <Tooltip title={props.disabledReason}>
-      <span data-testid={`disabled-reason-${props.label}`}>{button}</span>
-    </Tooltip>
-  );
-}
 
 type Pending =
   | { kind: 'promote'; deployment: Deployment; rollback: boolean }
   | { kind: 'cancel'; deployment: Deployment }
   | { kind: 'delete' };
-
-/** Whether and how a deployment can become production. */
-export function promotion(
-  d: Deployment,
-  production: Deployment | undefined,
-): { label: 'Promote' | 'Rollback'; disabledReason?: string } {
-  const rollback = Boolean(
-    production && Date.parse(d.createdAt) < Date.parse(production.createdAt),
-  );
-  const label = rollback ? 'Rollback' : 'Promote';
-  if (d.isProduction) {
-    return { label: 'Promote', disabledReason: 'Already in production' };
-  }
-  if (d.status !== 'ready') {
-    return {
-      label,
-      disabledReason: `Only ready deployments can go to production (this one is ${d.status})`,
-    };
-  }
-  return { label };
-}
 
 /**
  * Everything about one project: production, deployments with live status,
@@ -130,106 +70,17 @@ export function ProjectView(props: {
 
   const productionId = project.value?.productionDeploymentId;
   const production = items.find(d => d.id === productionId);
-  // Stable columns: the table keeps its rows (and a pressed button) between polls.
-  const columns = useMemo<TableColumn<Deployment>[]>(
-    () => [
-      {
-        title: 'Status',
-        render: d => (
-          <Box
-            display="flex"
-            flexDirection="column"
-            alignItems="flex-start"
-            style={{ gap: 4 }}
-          >
-            <StatusChip status={d.status} />
-            {d.isProduction && (
-              <Typography variant="caption" color="primary" noWrap>
-                Production
-              </Typography>
-            )}
-          </Box>
-        ),
-      },
-      {
-        title: 'Deployment',
-        render: d =>
-          deploymentLink ? (
-            <Link to={deploymentLink({ deploymentId: d.id })}>{d.shortId}</Link>
-          ) : (
-            d.shortId
-          ),
-      },
-      {
-        title: 'Commit',
-        render: d => (
-          <code title={d.commitSha ?? ''}>{shortSha(d.commitSha)}</code>
-        ),
-      },
-      { title: 'Ref', field: 'ref' },
-      {
-        title: 'Created',
-        render: d => (
-          <span title={d.createdBy ?? ''} style={{ whiteSpace: 'nowrap' }}>
-            {formatAge(d.createdAt)} by {refName(d.createdBy)}
-          </span>
-        ),
-      },
-      {
-        title: 'Duration',
-        render: d => formatDuration(deploymentDuration(d)),
-      },
-      {
-        title: 'URL',
-        render: d =>
-          d.status === 'ready' ? (
-            <Link
-              to={d.url}
-              target="_blank"
-              rel="noopener"
-              title={d.url}
-              aria-label={`Visit ${urlHost(d.url)}`}
-              style={{ whiteSpace: 'nowrap' }}
-            >
-              Visit ↗
-            </Link>
-          ) : (
-            '—'
-          ),
-      },
-      {
-        title: 'Actions',
-        render: d => {
-          const promo = promotion(d, production);
-          return (
-            <Box display="flex" flexWrap="nowrap" style={{ gap: 6 }}>
-              <ActionButton
-                label={promo.label}
-                disabledReason={promo.disabledReason}
-                onClick={() =>
-                  setPending({
-                    kind: 'promote',
-                    deployment: d,
-                    rollback: promo.label === 'Rollback',
-                  })
-                }
-              />
-              <ActionButton
-                label="Cancel"
-                danger
-                disabledReason={
-                  isTerminalStatus(d.status)
-                    ? `Already finished (${d.status})`
-                    : undefined
-                }
-                onClick={() => setPending({ kind: 'cancel', deployment: d })}
-              />
-            </Box>
-          );
-        },
-      },
-    ],
-    [production, deploymentLink],
+  const promote = useProjectPermission(project.value, 'promote');
+  const cancel = useProjectPermission(project.value, 'cancel');
+  // Stable callbacks: the table keeps its columns between polls.
+  const onPromote = useCallback(
+    (deployment: Deployment, rollback: boolean) =>
+      setPending({ kind: 'promote', deployment, rollback }),
+    [],
+  );
+  const onCancel = useCallback(
+    (deployment: Deployment) => setPending({ kind: 'cancel', deployment }),
+    [],
   );
 
   if (project.error) return <ResponseErrorPanel error={project.error} />;
@@ -271,33 +122,14 @@ export function ProjectView(props: {
   return (
     <Grid container spacing={3}>
       <Grid item xs={12}>
-        <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-          <Typography variant="h5" style={{ flexGrow: 1 }}>
-            {p.name}{' '}
-            <Typography component="span" color="textSecondary">
-              {p.repoUrl} · {p.branch}
-            </Typography>
-          </Typography>
-          <Button
-            variant="contained"
-            color="primary"
-            startIcon={<PublishIcon />}
-            disabled={deploying}
-            onClick={deploy}
-          >
-            Deploy
-          </Button>
-          {props.allowDelete && (
-            <Button
-              variant="outlined"
-              color="secondary"
-              startIcon={<DeleteIcon />}
-              onClick={() => setPending({ kind: 'delete' })}
-            >
-              Delete project
-            </Button>
-          )}
-        </Box>
+        <ProjectHeader
+          project={p}
+          deploying={deploying}
+          onDeploy={deploy}
+          onDelete={
+            props.allowDelete ? () => setPending({ kind: 'delete' }) : undefined
+          }
+        />
       </Grid>
       <Grid item xs={12} md={6}>
         <InfoCard title="Production">
@@ -329,18 +161,14 @@ export function ProjectView(props: {
         <ProjectSettingsCard project={p} onSaved={project.retry} />
       </Grid>
       <Grid item xs={12}>
-        <Table<Deployment>
-          title="Deployments"
-          options={{ search: false, paging: false, padding: 'dense' }}
-          columns={columns}
-          data={items}
-          emptyContent={
-            <Box p={2}>
-              <Typography>
-                No deployments yet. Press Deploy to build {p.branch}.
-              </Typography>
-            </Box>
-          }
+        <DeploymentsTable
+          items={items}
+          production={production}
+          branch={p.branch}
+          promote={promote}
+          cancel={cancel}
+          onPromote={onPromote}
+          onCancel={onCancel}
         />
       </Grid>
 

@@ -1,24 +1,30 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
+import { testApp } from '../__testUtils__/app';
 import { makeDeployment, makeProject } from '../__testUtils__/fixtures';
 import {
   base,
   errorBody,
-  novahostApi,
   page,
   setupNovahostServer,
 } from '../__testUtils__/server';
-import { rootRouteRef } from '../routes';
 import { ProjectsPage } from './ProjectsPage';
 
 const server = setupNovahostServer();
+
+/** Signed in as alice, a member of team-a and team-b. */
+const ALICE = {
+  userEntityRef: 'user:default/alice',
+  ownershipEntityRefs: [
+    'user:default/alice',
+    'group:default/team-a',
+    'group:default/team-b',
+  ],
+};
 const render = () =>
-  renderInTestApp(<ProjectsPage />, {
-    apis: [novahostApi()],
-    mountedRoutes: { '/novahost': rootRouteRef },
-  });
+  renderInTestApp(<ProjectsPage />, testApp({ identity: ALICE }));
 
 const field = (dialog: HTMLElement, name: string) =>
   within(dialog).getByTestId(`field-${name}`);
@@ -85,7 +91,11 @@ describe('ProjectsPage', () => {
       ),
     );
     await render();
-    expect(await screen.findByText('group:default/web')).toBeInTheDocument();
+    // The owner links to its catalog page.
+    expect(await screen.findByRole('link', { name: 'web' })).toHaveAttribute(
+      'href',
+      '/catalog/default/group/web',
+    );
     expect(screen.getByText('my-site.localhost:8080')).toHaveAttribute(
       'href',
       'http://my-site.localhost:8080',
@@ -179,6 +189,8 @@ describe('ProjectsPage', () => {
     expect(created).toMatchObject({
       name: 'New Site',
       repoUrl: '/srv/git/new-site',
+      // The default owner, as the backend's: the signed-in user.
+      owner: 'user:default/alice',
     });
     expect(created.outputDirectory).toBeUndefined();
   });
@@ -197,5 +209,37 @@ describe('ProjectsPage', () => {
     expect(
       await within(dialog).findByText("A project named 'x' exists"),
     ).toBeInTheDocument();
+  });
+
+  it("offers the user's own user and groups as owner, and sends the one picked", async () => {
+    server.use(http.get(`${base}/projects`, () => HttpResponse.json(page([]))));
+    let created: any;
+    server.use(
+      http.post(`${base}/projects`, async ({ request }) => {
+        created = await request.json();
+        return HttpResponse.json(makeProject({ slug: 'team-site' }), {
+          status: 201,
+        });
+      }),
+    );
+    const dialog = await openNewProjectDialog();
+    const owner = await within(dialog).findByRole('button', {
+      name: /^Owner/,
+    });
+    await waitFor(() => expect(owner).toHaveTextContent('user:default/alice'));
+    fireEvent.mouseDown(owner);
+    const options = await screen.findAllByRole('option');
+    expect(options.map(o => o.textContent)).toEqual([
+      expect.stringContaining('user:default/alice'),
+      expect.stringContaining('group:default/team-a'),
+      expect.stringContaining('group:default/team-b'),
+    ]);
+    await userEvent.click(options[2]);
+    await userEvent.type(field(dialog, 'name'), 'Team Site');
+    await userEvent.type(field(dialog, 'repoUrl'), 'https://github.com/a/b');
+    await userEvent.click(within(dialog).getByText('Create'));
+    await waitFor(() =>
+      expect(created).toMatchObject({ owner: 'group:default/team-b' }),
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type { Project } from '@internal/plugin-novahost-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -95,7 +96,11 @@ export function ProjectsPage() {
           p.name
         ),
     },
-    { title: 'Owner', field: 'owner', render: p => p.owner ?? '—' },
+    {
+      title: 'Owner',
+      field: 'owner',
+      render: p => (p.owner ? <EntityRefLink entityRef={p.owner} /> : '—'),
+    },
     {
       title: 'Production URL',
       field: 'url',
