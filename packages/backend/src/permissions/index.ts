@@ -1,0 +1,3 @@
+export { novahostPermissionPolicyModule as default } from './module';
+export { NovahostPermissionPolicy } from './NovahostPermissionPolicy';
+export { readAdmins } from './admins';
