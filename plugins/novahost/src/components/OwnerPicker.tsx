@@ -68,7 +68,10 @@ export function OwnerPicker(props: {
       error={Boolean(problem)}
       helperText={
         problem ??
-        'You or one of your groups: the owner may change, deploy and delete the project'
+        // A disabled picker (read-only, loading) offers no choice to explain.
+        (props.disabled
+          ? undefined
+          : 'You or one of your groups: the owner may change, deploy and delete the project')
       }
       onChange={e => props.onChange(e.target.value)}
     >
