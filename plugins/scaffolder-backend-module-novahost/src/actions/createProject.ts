@@ -183,7 +183,7 @@ export function createNovahostProjectAction(options: {
             try {
               const project = await client.createProject(body);
               ctx.logger.info(
-                `Created Novahost project '${project.slug}' (${project.url})`,
+                `Created Novahost project '${project.slug}' (${project.url}), owned by ${project.owner}`,
               );
               return {
                 id: project.id,
