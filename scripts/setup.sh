@@ -13,9 +13,11 @@ fi
 
 # Debian packages the tests need: Chromium for the browser tests, Go with
 # sprig for rendering the Helm charts (helm itself is not obtainable here),
-# yamllint for the rendered manifests.
+# yamllint for the rendered manifests, bubblewrap for the local runner's
+# build sandbox (without it local builds are refused).
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
+command -v bwrap >/dev/null || missing+=(bubblewrap)
 command -v go >/dev/null || missing+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || missing+=(golang-github-masterminds-sprig-dev)
 command -v yamllint >/dev/null || missing+=(yamllint)

@@ -5,6 +5,7 @@ import type { BuildApi } from './api.ts';
 import type { BuildSpec } from './protocol.ts';
 import { detectOutputDirectory, frameworkName, planBuild } from './detect.ts';
 import { run, StepError } from './exec.ts';
+import { UNSANDBOXED_NOTICE, type SandboxOptions } from './sandbox.ts';
 import type { LogShipper } from './logShipper.ts';
 import { collectOutput, mapLimit } from './manifest.ts';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +17,8 @@ export interface BuildOptions {
   workdir: string;
   /** Environment entries passed through to install and build (registry, cache). */
   passEnv?: NodeJS.ProcessEnv;
+  /** Where the install and build commands run (see sandboxFromEnv). */
+  sandbox?: SandboxOptions | 'off';
   signal?: AbortSignal;
   uploadConcurrency?: number;
 }
@@ -88,11 +91,13 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     cwd: string,
     env: NodeJS.ProcessEnv,
     shell = false,
+    sandbox?: SandboxOptions,
   ) =>
     run(label, cmd, args, {
       cwd,
       env,
       shell,
+      sandbox,
       timeoutMs: remaining(),
       signal: options.signal,
       onLine: (stream, text) => log.line(stream, text),
@@ -158,8 +163,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
         projectDir,
         buildEnv,
         true,
+        options.sandbox === 'off' ? undefined : options.sandbox,
       );
     };
+    if (options.sandbox === 'off') log.system(UNSANDBOXED_NOTICE);
     if (plan.install) {
       await command('Install', plan.install);
     }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { lineSplitter } from './logShipper.ts';
+import { sandboxArgs, type SandboxOptions } from './sandbox.ts';
 
 /** A step that failed: its exit code and the last lines it printed. */
 export class StepError extends Error {
@@ -23,6 +24,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** A shell command line (user-configured commands) rather than argv. */
   shell?: boolean;
+  /**
+   * Run the command in this sandbox (bubblewrap), with `env` as its whole
+   * environment: the user's install and build commands on the local runner.
+   */
+  sandbox?: SandboxOptions;
 }
 
 const TAIL_LINES = 20;
@@ -31,7 +37,8 @@ const TAIL_LINES = 20;
  * Runs one step, streaming its output line by line. Resolves on exit code 0;
  * rejects with a {@link StepError} carrying the exit code and the tail of the
  * output otherwise. The step runs in its own process group so a timeout or
- * cancel stops everything it started.
+ * cancel stops everything it started; in a sandbox, its PID namespace ends
+ * with it, taking along even processes that left the group (setsid).
  */
 export function run(
   label: string,
@@ -40,13 +47,29 @@ export function run(
   options: RunOptions,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      shell: options.shell ?? false,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = options.sandbox
+      ? spawn(
+          options.sandbox.bwrap ?? 'bwrap',
+          [
+            ...sandboxArgs(options.sandbox, options.cwd),
+            ...(options.shell
+              ? ['/bin/sh', '-c', [command, ...args].join(' ')]
+              : [command, ...args]),
+          ],
+          {
+            cwd: options.cwd,
+            env: options.env,
+            detached: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        )
+      : spawn(command, args, {
+          cwd: options.cwd,
+          env: options.env,
+          shell: options.shell ?? false,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
     const tail: string[] = [];
     const keep = (stream: 'stdout' | 'stderr') => (text: string) => {
       tail.push(text);

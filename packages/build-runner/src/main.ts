@@ -7,6 +7,9 @@
  *   NOVAHOST_DEPLOYMENT_ID  the deployment to build
  *   NOVAHOST_BUILD_TOKEN    the deployment's build token (its only credential)
  *   NOVAHOST_WORKDIR        an empty, writable directory (default: ./work)
+ *   NOVAHOST_SANDBOX        `bwrap`: run the install and build commands in
+ *                           the sandbox (sandbox.ts); `off`: unsandboxed
+ *   NOVAHOST_SANDBOX_RO_BINDS  with `bwrap`: more read-only paths (Node.js)
  *
  * Exit codes: 0 ready, 1 failed (reported to the backend), 2 could not
  * report, 143 canceled.
@@ -16,6 +19,7 @@ import { resolve } from 'node:path';
 import { BuildApi } from './api.ts';
 import { runBuild } from './build.ts';
 import { LogShipper } from './logShipper.ts';
+import { sandboxFromEnv } from './sandbox.ts';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -33,6 +37,7 @@ async function main(): Promise<number> {
   const workdir = resolve(process.env.NOVAHOST_WORKDIR ?? 'work');
   // Nothing the build starts may see the token.
   delete process.env.NOVAHOST_BUILD_TOKEN;
+  const sandbox = sandboxFromEnv(process.env, workdir);
   mkdirSync(workdir, { recursive: true });
 
   const api = new BuildApi(apiUrl, deploymentId, token);
@@ -63,6 +68,7 @@ async function main(): Promise<number> {
     log,
     workdir,
     passEnv,
+    sandbox,
     signal: abort.signal,
   });
   if (abort.signal.aborted) return 143;

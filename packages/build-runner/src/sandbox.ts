@@ -1,0 +1,155 @@
+/**
+ * The local runner's sandbox for the user's install and build commands:
+ * bubblewrap (`bwrap`). Each command runs in its own user, PID, IPC, UTS,
+ * cgroup and mount namespaces, sees the system read-only and only its work
+ * directory writable, and sees no process of the host: not the backend, not
+ * this program (which holds the build token), not another build. When the
+ * command exits, the PID namespace ends and the kernel kills everything it
+ * started, daemons included.
+ *
+ * The trusted steps (clone, upload) run outside, as on Kubernetes.
+ */
+import { lstatSync, readlinkSync } from 'node:fs';
+import { delimiter, isAbsolute } from 'node:path';
+
+export interface SandboxOptions {
+  /** The only writable host directory: the build's work directory. */
+  workdir: string;
+  /**
+   * More host paths the command sees read-only, at the same path: the
+   * directory of the Node.js that runs the build program.
+   */
+  roBinds: string[];
+  /** The bubblewrap binary (default `bwrap`, from PATH). */
+  bwrap?: string;
+}
+
+/** The log line of a build that runs without the sandbox. */
+export const UNSANDBOXED_NOTICE =
+  'This build runs without the sandbox (novahost.runner.local.sandbox: false): its commands run as trusted code with access to this machine';
+
+/** Environment variables the local runner hands this program (see {@link sandboxFromEnv}). */
+export const SANDBOX_ENV = 'NOVAHOST_SANDBOX';
+export const SANDBOX_RO_BINDS_ENV = 'NOVAHOST_SANDBOX_RO_BINDS';
+
+/**
+ * Reads, and removes from `env` so that nothing the build starts sees it,
+ * how the runner wants the user's commands run: `bwrap` (in the sandbox),
+ * `off` (unsandboxed: the operator said the code is trusted) or unset (the
+ * runner isolates the whole program, e.g. a Kubernetes pod). Any other value
+ * is an error: a sandbox that was asked for is never silently skipped.
+ */
+export function sandboxFromEnv(
+  env: NodeJS.ProcessEnv,
+  workdir: string,
+): SandboxOptions | 'off' | undefined {
+  const mode = env[SANDBOX_ENV];
+  const binds = env[SANDBOX_RO_BINDS_ENV];
+  delete env[SANDBOX_ENV];
+  delete env[SANDBOX_RO_BINDS_ENV];
+  if (mode === undefined || mode === '') return undefined;
+  if (mode === 'off') return 'off';
+  if (mode !== 'bwrap') {
+    throw new Error(`${SANDBOX_ENV} must be 'bwrap' or 'off', not '${mode}'`);
+  }
+  const roBinds = (binds ?? '').split(delimiter).filter(Boolean);
+  for (const p of roBinds) {
+    if (!isAbsolute(p)) {
+      throw new Error(`${SANDBOX_RO_BINDS_ENV}: '${p}' is not absolute`);
+    }
+  }
+  return { workdir, roBinds };
+}
+
+/** What the commands need of /etc: name resolution, users, TLS roots, the dynamic linker. */
+const ETC = [
+  'resolv.conf',
+  'hosts',
+  'host.conf',
+  'nsswitch.conf',
+  'gai.conf',
+  'services',
+  'protocols',
+  'passwd',
+  'group',
+  'localtime',
+  'os-release',
+  'mime.types',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'alternatives',
+  'ssl',
+  'pki',
+  'ca-certificates',
+  'ca-certificates.conf',
+];
+
+/** Top-level system directories: symlinks into /usr on merged-/usr systems. */
+const SYSTEM_DIRS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/** /tmp is memory: bounded (the work directory has its own TMPDIR). */
+const TMP_BYTES = 512 * 1024 * 1024;
+
+/**
+ * The bwrap arguments, up to and including `--`, that run a command with
+ * `cwd` as its directory. The command's environment is bwrap's own (the
+ * caller passes exactly the build's environment to the spawn): in argv it
+ * would be readable by every local user through `ps`.
+ */
+export function sandboxArgs(options: SandboxOptions, cwd: string): string[] {
+  const args = [
+    '--unshare-all',
+    '--share-net', // installs fetch packages
+    '--unshare-user', // explicit: --disable-userns needs it
+    '--disable-userns', // no nested namespace to regain capabilities in
+    '--cap-drop',
+    'ALL',
+    '--die-with-parent',
+    '--new-session',
+    '--hostname',
+    'novahost-build',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+  ];
+  for (const dir of SYSTEM_DIRS) {
+    const link = symlinkTarget(dir);
+    if (link !== undefined) args.push('--symlink', link, dir);
+    else args.push('--ro-bind-try', dir, dir);
+  }
+  for (const name of ETC) {
+    args.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
+  }
+  args.push(
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--size',
+    String(TMP_BYTES),
+    '--tmpfs',
+    '/tmp',
+  );
+  for (const p of options.roBinds) args.push('--ro-bind', p, p);
+  args.push(
+    '--bind',
+    options.workdir,
+    options.workdir,
+    // Nothing else is writable: not even the sandbox's own root.
+    '--remount-ro',
+    '/',
+    '--chdir',
+    cwd,
+    '--',
+  );
+  return args;
+}
+
+function symlinkTarget(path: string): string | undefined {
+  try {
+    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
