@@ -33,6 +33,39 @@ describe('LogShipper', () => {
     await shipper.flush();
     expect(attempts).toHaveLength(2);
   });
+
+  it('masks common secret shapes before a line leaves the build', async () => {
+    const sent: ShippedLine[] = [];
+    const echoed: string[] = [];
+    const shipper = new LogShipper({
+      send: async lines => {
+        sent.push(...lines);
+      },
+      echo: l => echoed.push(l.text),
+      flushIntervalMs: 10_000,
+    });
+    shipper.line('stdout', 'GH_TOKEN=ghp_1234567890abcdefghijABCDEFGHIJ123456');
+    shipper.line(
+      'stderr',
+      'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    );
+    shipper.line('stdout', 'Authorization: Bearer abc.def.ghi');
+    shipper.line('stdout', '-----BEGIN EC PRIVATE KEY-----');
+    shipper.line(
+      'stdout',
+      'MHcCAQEEIBkg4LVWM9nuwNSk3yTHv6RkpAdbLYp7tNESaD9yP4zYoAoGCCqGSM49',
+    );
+    await shipper.flush();
+    const expected = [
+      'GH_TOKEN=ghp_***',
+      'aws_secret_access_key=***',
+      'Authorization: Bearer ***',
+      '-----BEGIN EC PRIVATE KEY----- ***',
+      '***',
+    ];
+    expect(sent.map(l => l.text)).toEqual(expected);
+    expect(echoed).toEqual(expected);
+  });
 });
 
 describe('lineSplitter', () => {

@@ -1,12 +1,15 @@
 import type { ShippedLine } from './protocol.ts';
+import { redact } from './redact.ts';
 
-const MAX_LINE = 8192;
 const MAX_BATCH = 1000;
 
 export interface LogShipperOptions {
   /** Sends one batch; rejects when it could not be delivered. */
   send(lines: ShippedLine[]): Promise<void>;
-  /** Strings that must never appear in the log (the build token). */
+  /**
+   * Strings that must never appear in the log (the build token); common
+   * secret shapes are masked as well (see redact.ts).
+   */
   secrets?: string[];
   /** Also print every line here (the pod's or the child's own output). */
   echo?: (line: ShippedLine) => void;
@@ -36,12 +39,7 @@ export class LogShipper {
   }
 
   line(stream: ShippedLine['stream'], raw: string): void {
-    let text = raw.replace(/\r$/, '');
-    for (const secret of this.options.secrets ?? []) {
-      if (secret) text = text.split(secret).join('***');
-    }
-    if (text.length > MAX_LINE)
-      text = `${text.slice(0, MAX_LINE)} … [truncated]`;
+    const text = redact(raw.replace(/\r$/, ''), this.options.secrets);
     const line: ShippedLine = {
       seq: ++this.seq,
       ts: new Date().toISOString(),

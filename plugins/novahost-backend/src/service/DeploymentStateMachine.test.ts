@@ -173,6 +173,38 @@ describe('DeploymentStateMachine', () => {
     expect(freed).toBe(1);
   });
 
+  it('stores and announces the error masked like the log', async () => {
+    const row = await deploymentIn('building');
+    const error =
+      'npm ERR! 401 for https://ci:hunter22@npm.example.com\nGH_TOKEN=ghp_1234567890abcdefghijABCDEFGHIJ123456';
+    await machine.transition(row.id, 'failed', { error });
+    const stored = (await db.getDeployment(row.id))!.error;
+    expect(stored).toBe(
+      'npm ERR! 401 for https://***@npm.example.com\nGH_TOKEN=ghp_***',
+    );
+    const status = events.find(e => e.type === 'status');
+    expect(status).toMatchObject({ error: stored });
+    expect(JSON.stringify(events)).not.toMatch(/hunter22|ghp_1234/);
+  });
+
+  it('moves only from the states `from` allows', async () => {
+    const running = await deploymentIn('building');
+    const onlyQueued = { from: ['queued' as const], error: 'Superseded' };
+    expect(await machine.transition(running.id, 'canceled', onlyQueued)).toBe(
+      false,
+    );
+    expect((await db.getDeployment(running.id))!.status).toBe('building');
+    expect(events).toEqual([]);
+    const queued = await deploymentIn('queued');
+    expect(await machine.transition(queued.id, 'canceled', onlyQueued)).toBe(
+      true,
+    );
+    expect(await db.getDeployment(queued.id)).toMatchObject({
+      status: 'canceled',
+      error: 'Superseded',
+    });
+  });
+
   it('settles before announcing, and the settled line replaces the log', async () => {
     const row = await deploymentIn('uploading');
     const order: string[] = [];

@@ -7,6 +7,7 @@ import type { NovahostDatabase } from '../database/NovahostDatabase';
 import type { DeploymentRow } from '../database/tables';
 import { publishDeploymentEvent, publishRoutesChanged } from './channels';
 import type { DeploymentLogs } from './DeploymentLogs';
+import { redact } from './redact';
 
 /**
  * Every move a deployment may make, and nothing else:
@@ -49,7 +50,7 @@ export const RUNNING: DeploymentStatus[] = ['building', 'uploading'];
 export const ACTIVE: DeploymentStatus[] = ['queued', ...RUNNING];
 
 export type TransitionDetails = {
-  /** Why it failed or who canceled it (failed, canceled). */
+  /** Why it failed or who canceled it (failed, canceled); stored redacted. */
   error?: string;
   exitCode?: number | null;
   /** The system log line; failed and canceled have one by default. */
@@ -59,6 +60,11 @@ export type TransitionDetails = {
    * (stop the build, promote). May return the log line to write instead.
    */
   settle?: () => Promise<string | void>;
+  /**
+   * Move only from these of the table's sources, e.g. cancel a deployment
+   * only while it is still queued (a superseded one).
+   */
+  from?: DeploymentStatus[];
 };
 
 type Patch = Partial<DeploymentRow>;
@@ -74,11 +80,12 @@ function patchFor(to: DeploymentStatus, d: TransitionDetails): Patch {
     build_token_hash: null,
     pending_manifest: null,
   };
+  // The error is shown like the log, so it is masked like the log.
   if (to === 'failed') {
-    patch.error = d.error ?? 'Failed';
+    patch.error = redact(d.error ?? 'Failed');
     patch.exit_code = d.exitCode ?? null;
   }
-  if (to === 'canceled') patch.error = d.error ?? 'Canceled';
+  if (to === 'canceled') patch.error = redact(d.error ?? 'Canceled');
   return patch;
 }
 
@@ -121,11 +128,10 @@ export class DeploymentStateMachine {
       // queued is only ever created; building is claimed by claimQueued.
       throw new Error(`Deployments are not moved to ${to} by transition()`);
     }
-    const moved = await this.o.db.transition(
-      id,
-      sourcesOf(to),
-      patchFor(to, details),
+    const from = sourcesOf(to).filter(
+      s => !details.from || details.from.includes(s),
     );
+    const moved = await this.o.db.transition(id, from, patchFor(to, details));
     if (!moved) return false;
     const settled = details.settle ? await details.settle() : undefined;
     const line = settled || details.log || defaultLog(to, details);
