@@ -55,6 +55,9 @@ describeEachDatabase('migrations', ctx => {
     expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'framework')).toBe(
       true,
     );
+    expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'log_bytes')).toBe(
+      true,
+    );
     expect(await ctx.knex(LOCKS).select('name')).toEqual([
       { name: 'dispatch' },
     ]);
@@ -69,7 +72,20 @@ describeEachDatabase('migrations', ctx => {
       { clientSeq: 1, ts: new Date(), stream: 'stdout', text: 'hello' },
     ]);
 
-    // The latest migration adds projects.entity_ref (and owner indexes).
+    // The latest migration adds the log counters of deployments.
+    expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
+      log_seq: 1,
+    });
+    await ctx.knex.migrate.down(dir);
+    expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'log_bytes')).toBe(
+      false,
+    );
+    expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'log_truncated')).toBe(
+      false,
+    );
+    expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
+
+    // The one before adds projects.entity_ref (and owner indexes).
     await ctx.knex.migrate.down(dir);
     expect(await ctx.knex.schema.hasColumn(PROJECTS, 'entity_ref')).toBe(false);
     // On SQLite the column is dropped by rebuilding the table: the
@@ -79,7 +95,7 @@ describeEachDatabase('migrations', ctx => {
     });
     expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
 
-    // The one before adds deployments.framework.
+    // The one before that adds deployments.framework.
     await ctx.knex.migrate.down(dir);
     expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'framework')).toBe(
       false,
@@ -118,6 +134,12 @@ describeEachDatabase('migrations', ctx => {
         entity_ref: null,
       });
     }
+    // Counters start at zero bytes, not truncated, for existing deployments.
+    await ctx.knex.migrate.up(dir);
+    const counted = await ctx.db.getDeployment(deployment.id);
+    expect(Number(counted?.log_bytes)).toBe(0);
+    expect(Boolean(counted?.log_truncated)).toBe(false);
+    expect(counted?.log_seq).toBe(1);
     const [, pending] = await ctx.knex.migrate.list(dir);
     expect(pending).toEqual([]);
   });

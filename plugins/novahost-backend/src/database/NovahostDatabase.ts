@@ -21,7 +21,7 @@ import {
   ProjectRow,
 } from './tables';
 
-export type { NewLogLine, StoredLogLine } from './logs';
+export type { LogLimits, NewLogLine, StoredLogLine } from './logs';
 export type { RouteRows } from './domains';
 
 /**
@@ -321,12 +321,13 @@ export class NovahostDatabase {
 
   // --- logs ---------------------------------------------------------------
 
-  /** See `appendLogs` in ./logs: dedupes by clientSeq, numbers in commit order. */
+  /** See `appendLogs` in ./logs: dedupes by clientSeq, numbers in commit order, applies `limits`. */
   appendLogs(
     deploymentId: string,
     lines: logs.NewLogLine[],
+    limits?: logs.LogLimits,
   ): Promise<logs.StoredLogLine[]> {
-    return logs.appendLogs(this.db, deploymentId, lines);
+    return logs.appendLogs(this.db, deploymentId, lines, limits);
   }
 
   readLogs(

@@ -2,6 +2,7 @@ import {
   describeEachDatabase,
   insertDeployment,
 } from './__testUtils__/fixtures';
+import { truncationNotice } from './logs';
 
 jest.setTimeout(120_000);
 
@@ -79,5 +80,101 @@ describeEachDatabase('deployment logs', ctx => {
     const page = await ctx.db.readLogs(id, 1, 2);
     expect(page.map(l => l.seq)).toEqual([2, 3]);
     expect(await ctx.db.readLogs(id, 4, 10)).toEqual([]);
+  });
+
+  describe('limits', () => {
+    const texts = async (id: string) =>
+      (await ctx.db.readLogs(id, 0, 1000)).map(l => [l.seq, l.stream, l.text]);
+
+    it('stores up to maxLines, then one notice, then drops build lines but not platform ones', async () => {
+      const id = await newDeployment();
+      const limits = { maxLines: 5, maxBytes: 1_000_000 };
+      await ctx.db.appendLogs(
+        id,
+        [line('a', 1), line('b', 2), line('c', 3)],
+        limits,
+      );
+      const batch = ['d', 'e', 'f', 'g'].map((t, i) => line(t, 4 + i));
+      const stored = await ctx.db.appendLogs(id, batch, limits);
+      const notice = truncationNotice(5, 5, limits);
+      expect(notice).toMatch(
+        /^Log truncated after 5 lines \/ 5 bytes .*the build continues/,
+      );
+      expect(stored.map(l => [l.seq, l.stream, l.text])).toEqual([
+        [4, 'stdout', 'd'],
+        [5, 'stdout', 'e'],
+        [6, 'system', notice],
+      ]);
+      // Later lines and a retried batch are accepted and dropped, quietly.
+      expect(await ctx.db.appendLogs(id, [line('h', 8)], limits)).toEqual([]);
+      expect(await ctx.db.appendLogs(id, batch, limits)).toEqual([]);
+      // The platform's own lines (no limits) are still stored.
+      await ctx.db.appendLogs(id, [
+        { ...line('Build failed'), stream: 'system' },
+      ]);
+      expect(await texts(id)).toEqual([
+        [1, 'stdout', 'a'],
+        [2, 'stdout', 'b'],
+        [3, 'stdout', 'c'],
+        [4, 'stdout', 'd'],
+        [5, 'stdout', 'e'],
+        [6, 'system', notice],
+        [7, 'system', 'Build failed'],
+      ]);
+      expect(await ctx.db.getDeployment(id)).toMatchObject({ log_seq: 7 });
+      expect(Boolean((await ctx.db.getDeployment(id))!.log_truncated)).toBe(
+        true,
+      );
+    });
+
+    it('counts UTF-8 bytes against maxBytes, and drops smaller lines after a big one', async () => {
+      const id = await newDeployment();
+      const limits = { maxLines: 1000, maxBytes: 10 };
+      // 4 + 4 (two 2-byte characters) + 2 = 10 bytes: all fit.
+      await ctx.db.appendLogs(
+        id,
+        [line('abcd'), line('éé'), line('xy')],
+        limits,
+      );
+      await ctx.db.appendLogs(id, [line('z'), line('')], limits);
+      const notice = truncationNotice(3, 10, limits);
+      expect(await texts(id)).toEqual([
+        [1, 'stdout', 'abcd'],
+        [2, 'stdout', 'éé'],
+        [3, 'stdout', 'xy'],
+        [4, 'system', notice],
+      ]);
+      expect(Number((await ctx.db.getDeployment(id))!.log_bytes)).toBe(
+        10 + Buffer.byteLength(notice),
+      );
+    });
+
+    it('holds the line limit under concurrent appends (as from several replicas)', async () => {
+      const id = await newDeployment();
+      const limits = { maxLines: 20, maxBytes: 1_000_000 };
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          ctx.db.appendLogs(
+            id,
+            [0, 1, 2].map(j => line(`${i}-${j}`, i * 3 + j + 1)),
+            limits,
+          ),
+        ),
+      );
+      const all = await ctx.db.readLogs(id, 0, 1000);
+      expect(all.map(l => l.seq)).toEqual(
+        Array.from({ length: 21 }, (_, i) => i + 1),
+      );
+      expect(all.filter(l => l.stream === 'system').map(l => l.seq)).toEqual([
+        21,
+      ]);
+      expect(all[20].text).toBe(
+        truncationNotice(
+          20,
+          all.slice(0, 20).reduce((n, l) => n + l.text.length, 0),
+          limits,
+        ),
+      );
+    });
   });
 });

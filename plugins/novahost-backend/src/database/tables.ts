@@ -35,7 +35,12 @@ export type DeploymentRow = {
   created_by: string | null;
   build_token_hash: string | null;
   runner_handle: string | null;
+  /** Lines stored so far (the last line's seq). */
   log_seq: number;
+  /** UTF-8 bytes of the lines stored so far. */
+  log_bytes: number | string;
+  /** The build's output went past a log limit; later lines are dropped. */
+  log_truncated: boolean | number;
   pending_manifest: string | null;
   stats_files: number | null;
   stats_bytes: number | string | null;
@@ -96,6 +101,8 @@ export function newDeploymentRow(
     build_token_hash: null,
     runner_handle: null,
     log_seq: 0,
+    log_bytes: 0,
+    log_truncated: false,
     pending_manifest: null,
     stats_files: null,
     stats_bytes: null,

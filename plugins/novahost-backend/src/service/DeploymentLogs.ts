@@ -1,12 +1,19 @@
 import type { LogLine } from '@internal/plugin-novahost-common';
 import type { EventBus } from '../bus';
 import type {
+  LogLimits,
   NewLogLine,
   NovahostDatabase,
 } from '../database/NovahostDatabase';
 import { publishDeploymentEvent } from './channels';
 import { toIso } from './mappers';
 import { redact } from './redact';
+
+/** `novahost.builds.maxLogLines` and `maxLogBytes` when not configured. */
+export const DEFAULT_LOG_LIMITS: LogLimits = {
+  maxLines: 50_000,
+  maxBytes: 20 * 2 ** 20,
+};
 
 /**
  * The write side of build logs: redacts, stores with a sequence number, then
@@ -21,17 +28,41 @@ export class DeploymentLogs {
   constructor(
     private readonly db: NovahostDatabase,
     private readonly bus: EventBus,
+    private readonly limits: LogLimits = DEFAULT_LOG_LIMITS,
   ) {}
 
-  /** Persists log lines (secrets replaced by `***`), then publishes them. */
-  async append(
+  /**
+   * Persists a build's output lines (secrets replaced by `***`) within the
+   * deployment's log limits, then publishes what was stored. Lines past a
+   * limit are dropped without error: the build goes on.
+   */
+  append(
     deploymentId: string,
     lines: NewLogLine[],
     secrets: string[] = [],
   ): Promise<void> {
+    return this.store(deploymentId, lines, secrets, this.limits);
+  }
+
+  /** One line from the platform itself (queued, started, failed, ready…), never dropped. */
+  system(deploymentId: string, text: string): Promise<void> {
+    return this.store(
+      deploymentId,
+      [{ ts: new Date(), stream: 'system', text }],
+      [],
+      undefined,
+    );
+  }
+
+  private async store(
+    deploymentId: string,
+    lines: NewLogLine[],
+    secrets: string[],
+    limits: LogLimits | undefined,
+  ): Promise<void> {
     const clean = lines.map(l => ({ ...l, text: redact(l.text, secrets) }));
     const stored = await this.serialized(deploymentId, () =>
-      this.db.appendLogs(deploymentId, clean),
+      this.db.appendLogs(deploymentId, clean, limits),
     );
     if (stored.length === 0) return;
     await publishDeploymentEvent(this.bus, deploymentId, {
@@ -43,13 +74,6 @@ export class DeploymentLogs {
         text: l.text,
       })),
     });
-  }
-
-  /** One line from the platform itself (queued, started, failed, ready…). */
-  system(deploymentId: string, text: string): Promise<void> {
-    return this.append(deploymentId, [
-      { ts: new Date(), stream: 'system', text },
-    ]);
   }
 
   private serialized<T>(id: string, fn: () => Promise<T>): Promise<T> {
