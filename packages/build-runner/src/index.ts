@@ -13,9 +13,22 @@ export type {
   ManifestFiles,
   ManifestResponse,
   FinalizeResponse,
+  StepLogTag,
 } from './protocol.ts';
-export { runBuild, redactUrl } from './build.ts';
+export { LOG_SEQ_BASE, STEP_LOG_TAGS } from './protocol.ts';
+export { runBuild } from './build.ts';
 export type { BuildOptions, BuildResult } from './build.ts';
+export { runClone } from './clone.ts';
+export type { CloneOptions } from './clone.ts';
+export { runBuildStep } from './buildStep.ts';
+export type { BuildStepOptions } from './buildStep.ts';
+export { runPublish } from './publish.ts';
+export type { PublishOptions } from './publish.ts';
+export { runCommand, COMMANDS } from './commands.ts';
+export type { Command, CommandIo } from './commands.ts';
+export type { BuildPlanFile, BuildStepResult } from './handoff.ts';
+export { readPlan, readResult } from './handoff.ts';
+export { redactUrl, workspace } from './workspace.ts';
 export type { BuildPlan, Framework, PackageManager } from './detect.ts';
 export {
   detectFramework,

@@ -59,3 +59,31 @@ export interface FinalizeResponse {
   status: string;
   url: string;
 }
+
+/**
+ * How the build step, which holds no token, writes its log: to its standard
+ * output (on Kubernetes the container log, which the backend follows through
+ * the Kubernetes API), one line per log line: the stream's tag, one space,
+ * the text. Untagged lines are standard output.
+ */
+export type StepLogTag = 'out' | 'err' | 'sys';
+
+export const STEP_LOG_TAGS: Record<ShippedLine['stream'], StepLogTag> = {
+  stdout: 'out',
+  stderr: 'err',
+  system: 'sys',
+};
+
+/**
+ * Where each step's log lines start numbering (`seq`, the backend's
+ * `clientSeq`, by which it drops lines it already has). The steps number
+ * their lines independently, so their ranges must not overlap: `clone` and
+ * `publish` ship theirs with the token, the backend numbers the lines it
+ * follows from the `build` step's container log. (Run as one process, the
+ * program numbers all lines from 1.)
+ */
+export const LOG_SEQ_BASE = {
+  clone: 0,
+  build: 700_000_000,
+  publish: 1_400_000_000,
+} as const;
