@@ -109,6 +109,36 @@ export interface Config {
       maxFileBytes?: number;
       /** Most files one deployment may have. @default 20000 */
       maxFiles?: number;
+      /**
+       * Most bytes (sum of file sizes) of one deployment's output; larger
+       * builds fail at the manifest, before anything is uploaded.
+       * @default 1073741824
+       */
+      maxOutputBytes?: number;
+      /**
+       * Log lines stored per deployment; past this (or maxLogBytes) the log
+       * says it was truncated, later lines are dropped and the build
+       * continues. @default 50000
+       */
+      maxLogLines?: number;
+      /** UTF-8 bytes of log stored per deployment. @default 20971520 */
+      maxLogBytes?: number;
+      /**
+       * Queued deployments one user (or service) may have across all
+       * projects; more are refused with 429. @default 10
+       */
+      maxQueuedPerUser?: number;
+    };
+
+    /** Limits per project. */
+    projects?: {
+      /**
+       * Quota of what a project's deployments keep in the store: the size
+       * of the distinct files they reference (content shared between its
+       * deployments counts once). A deployment that would go past it fails
+       * at the manifest. @default 5368709120
+       */
+      maxStoredBytes?: number;
     };
 
     /** Where builds run. */
@@ -123,6 +153,14 @@ export interface Config {
             program?: string;
             /** Parent directory of build work directories. Defaults to the OS temp directory. */
             workDirectory?: string;
+            /**
+             * Run the user's install and build commands in a bubblewrap
+             * sandbox (own user, PID and mount namespaces; only the build's
+             * work directory writable). Where it cannot run, builds are
+             * refused; false runs them unsandboxed, as trusted code.
+             * @default true
+             */
+            sandbox?: boolean;
           };
         }
       | {

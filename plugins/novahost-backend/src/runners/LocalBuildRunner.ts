@@ -14,16 +14,64 @@ import type {
 const KILL_GRACE_MS = 5000;
 const STDERR_TAIL_BYTES = 4096;
 
-function defaultProgram(): string {
+function buildRunnerFile(name: string): string {
   const pkg = require.resolve('@internal/build-runner/package.json');
-  return path.join(path.dirname(pkg), 'src', 'main.ts');
+  return path.join(path.dirname(pkg), 'src', name);
 }
+
+/** Whether `dir` is `p` or one of its ancestors. */
+const holds = (dir: string, p: string) =>
+  p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+
+/**
+ * Host paths a sandboxed build sees read-only besides the system: the
+ * Node.js installation running the backend (builds use the same node) and
+ * CA bundles the operator points builds to. A path that would also expose
+ * the backend's working directory (the checkout, app-config, `.novahost/`)
+ * or the build work directories is narrowed to the file itself or left out.
+ */
+export function sandboxReadOnlyPaths(
+  workDirectory: string,
+  env: NodeJS.ProcessEnv = process.env,
+  execPath: string = process.execPath,
+): string[] {
+  const visible = ['/usr', '/etc/ssl', '/etc/pki', '/etc/ca-certificates'];
+  const secret = [process.cwd(), path.resolve(workDirectory)];
+  const safe = (p: string) => !secret.some(s => holds(p, s));
+  const binds: string[] = [];
+  const add = (p: string) => {
+    if (!visible.some(v => holds(v, p)) && !binds.includes(p)) binds.push(p);
+  };
+  const bin = path.dirname(execPath);
+  const prefix = path.basename(bin) === 'bin' ? path.dirname(bin) : bin;
+  add(safe(prefix) ? prefix : execPath);
+  for (const [key, value] of Object.entries(env)) {
+    if (
+      value &&
+      path.isAbsolute(value) &&
+      /^(npm_config_cafile|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR)$/i.test(
+        key,
+      ) &&
+      fs.existsSync(value) &&
+      safe(value)
+    ) {
+      add(value);
+    }
+  }
+  return binds;
+}
+
+export const SANDBOX_UNAVAILABLE =
+  'The local runner sandbox (bubblewrap) is unavailable';
 
 /**
  * Runs the build program as a child process of the backend: the embedded
  * default. The child gets a minimal environment (never the backend's own,
  * which may hold database or storage credentials) and its own process group,
- * so a cancel stops everything the build started.
+ * so a cancel stops everything the build started. The program runs the
+ * user's install and build commands in a bubblewrap sandbox (build-runner's
+ * sandbox.ts) unless `novahost.runner.local.sandbox` is false; a machine
+ * where the sandbox does not work gets no builds.
  */
 export class LocalBuildRunner implements BuildRunner {
   static async fromConfig(
@@ -35,63 +83,158 @@ export class LocalBuildRunner implements BuildRunner {
       (await deps.discovery.getBaseUrl('novahost'));
     const program =
       config.getOptionalString('novahost.runner.local.program') ??
-      defaultProgram();
+      buildRunnerFile('main.ts');
     const workDirectory =
       config.getOptionalString('novahost.runner.local.workDirectory') ??
       os.tmpdir();
     if (!fs.existsSync(program)) {
       throw new Error(`Novahost build program not found at ${program}`);
     }
-    return new LocalBuildRunner({
+    const runner = new LocalBuildRunner({
       apiUrl,
       program,
       workDirectory,
+      sandbox:
+        config.getOptionalBoolean('novahost.runner.local.sandbox') ?? true,
       logger: deps.logger,
     });
+    await runner.checkSandbox();
+    return runner;
   }
 
   private readonly children = new Map<string, ChildProcess>();
+  /** Why the sandbox does not work here; undefined when it does (or is off). */
+  private sandboxError: string | undefined;
+  private sandboxChecked = false;
 
   constructor(
     private readonly options: {
       apiUrl: string;
       program: string;
       workDirectory: string;
+      /** Run the user's commands in the sandbox (default true). */
+      sandbox: boolean;
       logger: LoggerService;
+      /** The sandbox probe (build-runner's sandboxProbe.ts). */
+      probe?: string;
     },
   ) {}
 
-  async start(
-    request: BuildRequest,
-    onExit: (exit: BuildExit) => void,
-  ): Promise<{ handle: string }> {
-    const workdir = await fs.promises.mkdtemp(
-      path.join(path.resolve(this.options.workDirectory), 'novahost-build-'),
+  /** The environment the build program needs to sandbox the user's commands. */
+  private sandboxEnv(): NodeJS.ProcessEnv {
+    if (!this.options.sandbox) return { NOVAHOST_SANDBOX: 'off' };
+    return {
+      NOVAHOST_SANDBOX: 'bwrap',
+      NOVAHOST_SANDBOX_RO_BINDS: sandboxReadOnlyPaths(
+        this.options.workDirectory,
+      ).join(path.delimiter),
+    };
+  }
+
+  /**
+   * Runs the sandbox probe: a command in the sandbox exactly as builds run
+   * theirs. Never throws: a machine without a working sandbox keeps its
+   * backend, and its builds fail with the reason (see start).
+   */
+  async checkSandbox(): Promise<void> {
+    const { logger } = this.options;
+    if (!this.options.sandbox) {
+      logger.warn(
+        'novahost.runner.local.sandbox is false: builds run without a sandbox, as trusted code that can read and write everything this backend can',
+      );
+      return;
+    }
+    const dir = await fs.promises.mkdtemp(
+      path.join(path.resolve(this.options.workDirectory), 'novahost-probe-'),
     );
+    try {
+      const why = await new Promise<string | undefined>(resolve => {
+        const probe = spawn(
+          process.execPath,
+          [this.options.probe ?? buildRunnerFile('sandboxProbe.ts')],
+          {
+            cwd: dir,
+            env: { ...this.baseEnv(dir), ...this.sandboxEnv() },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
+        let stderr = '';
+        probe.stderr!.on('data', (c: Buffer) => {
+          stderr = (stderr + c.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+        });
+        probe.on('error', e => resolve(e.message));
+        probe.on('close', code =>
+          resolve(code === 0 ? undefined : stderr.trim() || `exit ${code}`),
+        );
+      });
+      if (!this.sandboxChecked || why !== this.sandboxError) {
+        if (why) {
+          logger.error(`${SANDBOX_UNAVAILABLE}: ${why}; builds are refused`);
+        } else {
+          logger.info('Builds run in a bubblewrap sandbox');
+        }
+      }
+      this.sandboxError = why;
+      this.sandboxChecked = true;
+    } finally {
+      await fs.promises.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** What the build program (and the probe) gets of the environment. */
+  private baseEnv(dir: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
       // Builds use the same node as the backend first.
       PATH: [path.dirname(process.execPath), process.env.PATH].join(
         path.delimiter,
       ),
       LANG: process.env.LANG ?? 'C.UTF-8',
-      HOME: workdir,
-      TMPDIR: workdir,
-      NOVAHOST_API_URL: this.options.apiUrl,
-      NOVAHOST_DEPLOYMENT_ID: request.deploymentId,
-      NOVAHOST_BUILD_TOKEN: request.token,
-      NOVAHOST_WORKDIR: path.join(workdir, 'work'),
+      HOME: dir,
+      TMPDIR: dir,
+      NOVAHOST_WORKDIR: path.join(dir, 'work'),
     };
-    // Let a build reuse the machine's npm cache and registry settings.
     // Where the registry is and which CAs to trust (machines behind a
     // TLS-inspecting proxy); the build program passes them on to installs.
+    // The machine's npm cache only without the sandbox: a sandboxed build
+    // writes nothing outside its work directory (a shared cache would also
+    // let one build plant packages for the next).
+    const passed = this.options.sandbox
+      ? /^npm_config_(registry|cafile)$/i
+      : /^npm_config_(registry|cache|cafile)$/i;
     for (const key of Object.keys(process.env)) {
       if (
-        /^npm_config_(registry|cache|cafile)$/i.test(key) ||
+        passed.test(key) ||
         /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR)$/.test(key)
       ) {
         env[key] = process.env[key];
       }
     }
+    return env;
+  }
+
+  async start(
+    request: BuildRequest,
+    onExit: (exit: BuildExit) => void,
+  ): Promise<{ handle: string }> {
+    if (this.sandboxError !== undefined) {
+      // Installed since start-up? Then build; otherwise say what to do.
+      await this.checkSandbox();
+      if (this.sandboxError !== undefined) {
+        throw new Error(
+          `${SANDBOX_UNAVAILABLE}: ${this.sandboxError}. Install bubblewrap (scripts/setup.sh does) or set novahost.runner.local.sandbox: false to run builds as trusted code`,
+        );
+      }
+    }
+    const workdir = await fs.promises.mkdtemp(
+      path.join(path.resolve(this.options.workDirectory), 'novahost-build-'),
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...this.baseEnv(workdir),
+      ...this.sandboxEnv(),
+      NOVAHOST_API_URL: this.options.apiUrl,
+      NOVAHOST_DEPLOYMENT_ID: request.deploymentId,
+      NOVAHOST_BUILD_TOKEN: request.token,
+    };
     const child = spawn(process.execPath, [this.options.program], {
       env,
       cwd: workdir,

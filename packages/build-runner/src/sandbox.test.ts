@@ -1,0 +1,164 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { run, StepError } from './exec.ts';
+import { sandboxArgs, sandboxFromEnv, type SandboxOptions } from './sandbox.ts';
+
+jest.setTimeout(30_000);
+
+/** The Node.js installation running this test: builds get the same. */
+const NODE_PREFIX = dirname(dirname(process.execPath));
+
+describe('sandboxFromEnv', () => {
+  it('takes the sandbox out of the environment nothing else may see', () => {
+    const env: NodeJS.ProcessEnv = {
+      NOVAHOST_SANDBOX: 'bwrap',
+      NOVAHOST_SANDBOX_RO_BINDS: '/opt/node:/opt/ca.pem',
+      PATH: '/usr/bin',
+    };
+    expect(sandboxFromEnv(env, '/w')).toEqual({
+      workdir: '/w',
+      roBinds: ['/opt/node', '/opt/ca.pem'],
+    });
+    expect(env).toEqual({ PATH: '/usr/bin' });
+  });
+
+  it('knows off and unset, and fails on anything else rather than skip the sandbox', () => {
+    expect(sandboxFromEnv({ NOVAHOST_SANDBOX: 'off' }, '/w')).toBe('off');
+    expect(sandboxFromEnv({}, '/w')).toBeUndefined();
+    expect(() => sandboxFromEnv({ NOVAHOST_SANDBOX: 'docker' }, '/w')).toThrow(
+      "NOVAHOST_SANDBOX must be 'bwrap' or 'off', not 'docker'",
+    );
+    expect(() =>
+      sandboxFromEnv(
+        { NOVAHOST_SANDBOX: 'bwrap', NOVAHOST_SANDBOX_RO_BINDS: 'rel/dir' },
+        '/w',
+      ),
+    ).toThrow("'rel/dir' is not absolute");
+  });
+});
+
+describe('sandboxArgs', () => {
+  it('makes only the work directory writable and hides the host', () => {
+    const args = sandboxArgs(
+      { workdir: '/tmp/b/work', roBinds: ['/opt/node'] },
+      '/tmp/b/work/repo',
+    );
+    const pairs = (flag: string) =>
+      args.flatMap((a, i) => (a === flag ? [[args[i + 1], args[i + 2]]] : []));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--unshare-all',
+        '--unshare-user',
+        '--disable-userns',
+        '--die-with-parent',
+        '--new-session',
+      ]),
+    );
+    expect(pairs('--bind')).toEqual([['/tmp/b/work', '/tmp/b/work']]);
+    expect(pairs('--ro-bind')).toEqual([
+      ['/usr', '/usr'],
+      ['/opt/node', '/opt/node'],
+    ]);
+    expect(
+      args.slice(args.indexOf('--cap-drop'), args.indexOf('--cap-drop') + 2),
+    ).toEqual(['--cap-drop', 'ALL']);
+    // Of /etc, only what name resolution, users and TLS need.
+    expect(
+      pairs('--ro-bind-try')
+        .map(([src]) => src)
+        .filter(src => src.startsWith('/etc/')),
+    ).not.toContain('/etc/shadow');
+    expect(args.join(' ')).not.toMatch(
+      /--bind \/ |--ro-bind \/ |\/work\/main /,
+    );
+    expect(args.slice(-3)).toEqual(['--chdir', '/tmp/b/work/repo', '--']);
+  });
+});
+
+describe('run in the sandbox', () => {
+  let workdir: string;
+  let sandbox: SandboxOptions;
+
+  beforeEach(() => {
+    workdir = mkdtempSync(join(tmpdir(), 'novahost-sandbox-'));
+    mkdirSync(join(workdir, 'home'));
+    sandbox = { workdir, roBinds: [NODE_PREFIX] };
+  });
+  afterEach(() => rmSync(workdir, { recursive: true, force: true }));
+
+  const sh = async (command: string, timeoutMs?: number) => {
+    const lines: string[] = [];
+    await run('Build command', command, [], {
+      cwd: workdir,
+      env: {
+        PATH: `${NODE_PREFIX}/bin:/usr/bin:/bin`,
+        HOME: join(workdir, 'home'),
+        MINE: 'yes',
+      },
+      shell: true,
+      sandbox,
+      timeoutMs,
+      onLine: (_s, text) => lines.push(text),
+    });
+    return lines;
+  };
+
+  it('sees its own processes and environment only, and writes only its work directory', async () => {
+    const out = await sh(
+      [
+        'ls /proc | grep -c "^[0-9]"',
+        `cat /proc/${process.pid}/environ 2>&1 || echo no-parent`,
+        'echo "$MINE $HOME"',
+        'node -e "console.log(process.version)"',
+        `cat ${JSON.stringify(
+          join(process.cwd(), 'package.json'),
+        )} || echo no-checkout`,
+        'touch /usr/x 2>&1 || echo no-usr',
+        'touch /x 2>&1 || echo no-root',
+        'echo hi > out.txt && echo wrote',
+        'ls /tmp | wc -l',
+      ].join('; '),
+    );
+    // bwrap's init, the shell, ls and grep at most.
+    expect(Number(out[0])).toBeLessThanOrEqual(5);
+    expect(out).toContain('no-parent');
+    expect(out).toContain(`yes ${join(workdir, 'home')}`);
+    expect(out).toContain(process.version);
+    expect(out).toContain('no-checkout');
+    expect(out).toContain('no-usr');
+    expect(out).toContain('no-root');
+    expect(out).toContain('wrote');
+    expect(readFileSync(join(workdir, 'out.txt'), 'utf8')).toBe('hi\n');
+    expect(out[out.length - 1]).toBe('1'); // /tmp: only the way to the work directory
+  });
+
+  it('kills what the command left running, even in its own session', async () => {
+    // The daemon would write into the work directory after a second.
+    await sh(
+      `setsid sh -c 'sleep 1; echo alive > ${workdir}/daemon' > /dev/null 2>&1 &`,
+    );
+    await new Promise(r => setTimeout(r, 2000));
+    expect(existsSync(join(workdir, 'daemon'))).toBe(false);
+  });
+
+  it('kills everything on timeout', async () => {
+    const started = Date.now();
+    const failed = sh(
+      `setsid sh -c 'sleep 2; echo alive > ${workdir}/daemon' > /dev/null 2>&1 & sleep 30`,
+      500,
+    );
+    await expect(failed).rejects.toThrow(StepError);
+    await expect(failed).rejects.toThrow('Build command timed out');
+    expect(Date.now() - started).toBeLessThan(5000);
+    await new Promise(r => setTimeout(r, 2500));
+    expect(readdirSync(workdir)).toEqual(['home']);
+  });
+});
