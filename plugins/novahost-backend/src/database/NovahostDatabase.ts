@@ -5,6 +5,7 @@ import type { NovahostProjectFilter } from '@internal/plugin-novahost-node';
 import { Knex } from 'knex';
 import * as blobs from './blobs';
 import * as domains from './domains';
+import { LimitQueries } from './limits';
 import * as logs from './logs';
 import { whereProjectFilter } from './projectFilter';
 import { chunks, isUniqueViolation } from './sqlHelpers';
@@ -31,9 +32,12 @@ export type { RouteRows } from './domains';
  */
 export class NovahostDatabase {
   private readonly isSqlite: boolean;
+  /** The queries behind the queue and storage limits. */
+  readonly limits: LimitQueries;
 
   constructor(private readonly db: Knex) {
     this.isSqlite = /sqlite/i.test(String(db.client.config.client));
+    this.limits = new LimitQueries(db);
   }
 
   // --- projects -----------------------------------------------------------

@@ -89,11 +89,11 @@ export async function appendLogs(
   if (lines.length === 0) return [];
   const isSqlite = /sqlite/i.test(String(db.client.config.client));
   return db.transaction(async tx => {
-    const query = tx<Counters>(DEPLOYMENTS)
+    const query = tx(DEPLOYMENTS)
       .where({ id: deploymentId })
       .select('log_seq', 'log_bytes', 'log_truncated');
     // SQLite has one writer at a time; FOR UPDATE is Postgres's row lock.
-    const [counters] = await (isSqlite ? query : query.forUpdate());
+    const [counters]: Counters[] = await (isSqlite ? query : query.forUpdate());
     if (!counters) return [];
     const fresh = await unseenLines(tx, deploymentId, lines);
     let seq = Number(counters.log_seq);

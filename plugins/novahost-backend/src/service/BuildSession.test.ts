@@ -16,8 +16,9 @@ import {
 } from '../database/__testUtils__/fixtures';
 import { NovahostDatabase } from '../database/NovahostDatabase';
 import { LocalArtifactStore } from '@internal/plugin-novahost-node';
+import { InputError } from '@backstage/errors';
 import { ArtifactGc } from './ArtifactGc';
-import { BuildSession } from './BuildSession';
+import { BuildSession, BuildSessionOptions } from './BuildSession';
 import { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentStateMachine } from './DeploymentStateMachine';
 import { ProjectService } from './ProjectService';
@@ -33,9 +34,13 @@ describe.each(databases.eachSupportedId())('BuildSession on %p', id => {
   let store: LocalArtifactStore;
 
   /** One backend replica's build API over the shared database and store. */
-  const replica = () => {
+  const replica = (
+    limits: Partial<BuildSessionOptions> & {
+      log?: { maxLines: number; maxBytes: number };
+    } = {},
+  ) => {
     const bus = new MemoryEventBus();
-    const logs = new DeploymentLogs(db, bus);
+    const logs = new DeploymentLogs(db, bus, limits.log);
     const logger = mockServices.logger.mock();
     const urls: SiteUrlOptions = {
       baseDomain: 'localhost',
@@ -61,6 +66,9 @@ describe.each(databases.eachSupportedId())('BuildSession on %p', id => {
       timeoutSeconds: 60,
       maxFileBytes: 1024,
       maxFiles: 10,
+      maxOutputBytes: 10 * 1024,
+      maxProjectStoredBytes: 2 ** 30,
+      ...limits,
     });
   };
 
@@ -132,5 +140,157 @@ describe.each(databases.eachSupportedId())('BuildSession on %p', id => {
     const { newer } = await twoUploadedBuilds();
     await session.finalize(newer);
     await expect(session.finalize(newer)).rejects.toThrow(/is ready/);
+  });
+
+  describe('limits', () => {
+    const sha = (text: string) =>
+      createHash('sha256').update(text).digest('hex');
+    const building = async (projectId?: string) => {
+      let id = projectId;
+      if (!id) {
+        const project = projectRow();
+        await db.insertProject(project);
+        id = project.id;
+      }
+      const row = deploymentRow(id, { status: 'building' });
+      await db.insertDeployment(row);
+      return row;
+    };
+    const logText = async (id: string) =>
+      (await db.readLogs(id, 0, 1000)).map(l => l.text);
+
+    /** The manifest was refused with `message`, the deployment failed with it, nothing was kept. */
+    const expectRefused = async (
+      call: Promise<unknown>,
+      id: string,
+      message: RegExp,
+    ) => {
+      await expect(call).rejects.toThrow(InputError);
+      await expect(call).rejects.toThrow(message);
+      const row = (await db.getDeployment(id))!;
+      expect(row).toMatchObject({ status: 'failed', pending_manifest: null });
+      expect(row.error).toMatch(message);
+      expect(row.build_token_hash).toBeNull();
+      expect(await db.blobsOfDeployments([id])).toEqual([]);
+      expect((await logText(id)).join('\n')).toContain('Build failed: ');
+    };
+
+    it('fails a deployment whose output is over maxOutputBytes, before referencing anything', async () => {
+      const session = replica({ maxOutputBytes: 1000 });
+      const row = await building();
+      const files = {
+        'a.html': { hash: sha('a'), size: 600 },
+        'b.html': { hash: sha('b'), size: 600 },
+      };
+      await expectRefused(
+        session.manifest(row, files),
+        row.id,
+        /^The build output is 1\.2 KiB \(1200 bytes\), over the limit of 1000 bytes per deployment \(novahost\.builds\.maxOutputBytes\)$/,
+      );
+      // At the limit, it is accepted.
+      const ok = await building();
+      const res = await session.manifest(ok, {
+        'a.html': { hash: sha('a'), size: 500 },
+        'b.html': { hash: sha('b'), size: 500 },
+      });
+      expect(res.missing).toHaveLength(2);
+    });
+
+    it('fails the deployment the same way for too many files and a too large file', async () => {
+      const session = replica();
+      const many = await building();
+      const files = Object.fromEntries(
+        Array.from({ length: 11 }, (_, i) => [
+          `f${i}.html`,
+          { hash: sha(`f${i}`), size: 1 },
+        ]),
+      );
+      await expectRefused(
+        session.manifest(many, files),
+        many.id,
+        /11 files, over the limit of 10 per deployment \(novahost\.builds\.maxFiles\)/,
+      );
+      const large = await building();
+      await expectRefused(
+        session.manifest(large, { 'big.js': { hash: sha('big'), size: 1025 } }),
+        large.id,
+        /'big\.js' is 1 KiB \(1025 bytes\), over the limit of 1 KiB \(1024 bytes\) per file/,
+      );
+    });
+
+    it('holds a project to its stored bytes quota, counting content it already keeps once', async () => {
+      // The project keeps `content` (14 bytes) from an earlier deployment.
+      const project = projectRow();
+      await db.insertProject(project);
+      const earlier = deploymentRow(project.id, { status: 'ready' });
+      await db.insertDeployment(earlier);
+      await db.addDeploymentBlobs(earlier.id, [hash]);
+      // Another project's content does not count against this one.
+      const other = await building();
+      await db.addDeploymentBlobs(other.id, [sha('other')]);
+      await db.insertBlob(sha('other'), 900);
+
+      const session = replica({ maxProjectStoredBytes: 100 });
+      expect(await db.limits.projectStoredBytes(project.id)).toBe(
+        content.length,
+      );
+      // 14 kept + 87 new = 101 bytes: one over.
+      const over = await building(project.id);
+      await expectRefused(
+        session.manifest(over, {
+          'index.html': { hash, size: content.length },
+          'copy.html': { hash, size: content.length },
+          'app.js': { hash: sha('app'), size: 87 },
+        }),
+        over.id,
+        new RegExp(
+          `^Project ${project.slug} would keep 101 bytes in the store \\(14 bytes used by its deployments, 87 bytes new in this one\\), over its quota of 100 bytes \\(novahost\\.projects\\.maxStoredBytes\\)$`,
+        ),
+      );
+      // 14 + 86 = 100: accepted, the kept file twice and not uploaded again.
+      const fits = await building(project.id);
+      const res = await session.manifest(fits, {
+        'index.html': { hash, size: content.length },
+        'copy.html': { hash, size: content.length },
+        'app.js': { hash: sha('app'), size: 86 },
+      });
+      expect(res.missing.map(m => m.hash)).toEqual([sha('app')]);
+      expect((await db.getDeployment(fits.id))!.status).toBe('building');
+    });
+
+    it("stores the build's lines masked and within the log limits, and acknowledges the rest", async () => {
+      const session = replica({ log: { maxLines: 3, maxBytes: 10_000 } });
+      const row = await building();
+      const token = 'nh_build_token_0123456789';
+      const line = (text: string, seq: number) => ({
+        clientSeq: seq,
+        ts: new Date(),
+        stream: 'stdout',
+        text,
+      });
+      await session.appendLogs(
+        row,
+        [
+          line(`token ${token}`, 1),
+          line('GH_TOKEN=ghp_1234567890abcdefghijABCDEFGHIJ123456', 2),
+          line('third', 3),
+          line('fourth', 4),
+        ],
+        token,
+      );
+      await expect(
+        session.appendLogs(row, [line('fifth', 5)], token),
+      ).resolves.toBeUndefined();
+      const texts = await logText(row.id);
+      expect(texts).toEqual([
+        'token ***',
+        'GH_TOKEN=ghp_***',
+        'third',
+        expect.stringMatching(
+          /^Log truncated after 3 lines .*the build continues/,
+        ),
+      ]);
+      expect((await db.getDeployment(row.id))!.status).toBe('building');
+    });
   });
 });

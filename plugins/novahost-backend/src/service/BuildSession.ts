@@ -28,10 +28,13 @@ import type { ReceivedBuildEvent } from './buildProtocol';
 import type { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';
 import { deploymentFromRow } from './mappers';
+import { formatBytes } from './limits';
 import type { ProjectService } from './ProjectService';
 import { redact } from './redact';
 import { tokenMatches } from './tokens';
 import { isUuid } from './validation';
+
+type ManifestEntry = [string, { hash: string; size: number }];
 
 /** Store checks of uploaded blobs that run at once during finalize. */
 const FINALIZE_CONCURRENCY = 16;
@@ -48,6 +51,10 @@ export type BuildSessionOptions = {
   timeoutSeconds: number;
   maxFileBytes: number;
   maxFiles: number;
+  /** Sum of the file sizes of one deployment's output. */
+  maxOutputBytes: number;
+  /** What a project's deployments may keep in the store together. */
+  maxProjectStoredBytes: number;
 };
 
 /**
@@ -132,6 +139,7 @@ export class BuildSession {
     const entries = Object.entries(files);
     const sizes = this.checkManifest(entries);
     const hashes = [...sizes.keys()];
+    await this.enforceLimits(row, entries, sizes);
     // Reference the blobs now so garbage collection keeps them while we upload.
     await this.o.db.addDeploymentBlobs(row.id, hashes);
     const existing = await this.o.db.existingBlobs(hashes);
@@ -168,14 +176,9 @@ export class BuildSession {
   }
 
   /** Validates every entry before any work; returns hash → size. */
-  private checkManifest(entries: [string, { hash: string; size: number }][]) {
+  private checkManifest(entries: ManifestEntry[]) {
     if (entries.length === 0) {
       throw new InputError('files: the build output is empty');
-    }
-    if (entries.length > this.o.maxFiles) {
-      throw new InputError(
-        `files: ${entries.length} files exceed the limit of ${this.o.maxFiles}`,
-      );
     }
     const sizes = new Map<string, number>();
     for (const [path, entry] of entries) {
@@ -185,14 +188,70 @@ export class BuildSession {
       if (!isContentHash(entry.hash)) {
         throw new InputError(`files['${path}'].hash: not a sha256 hex digest`);
       }
-      if (entry.size > this.o.maxFileBytes) {
-        throw new InputError(
-          `files['${path}'].size: ${entry.size} bytes exceed the limit of ${this.o.maxFileBytes}`,
-        );
-      }
       sizes.set(entry.hash, entry.size);
     }
     return sizes;
+  }
+
+  /**
+   * Fails the deployment, before anything is referenced or uploaded, when
+   * its output breaks a limit, and answers with the same message.
+   */
+  private async enforceLimits(
+    row: DeploymentRow,
+    entries: ManifestEntry[],
+    sizes: Map<string, number>,
+  ): Promise<void> {
+    const error = await this.limitBroken(row, entries, sizes);
+    if (!error) return;
+    await this.o.machine.transition(row.id, 'failed', { error });
+    throw new InputError(error);
+  }
+
+  private async limitBroken(
+    row: DeploymentRow,
+    entries: ManifestEntry[],
+    sizes: Map<string, number>,
+  ): Promise<string | undefined> {
+    const o = this.o;
+    const bytes = formatBytes;
+    if (entries.length > o.maxFiles) {
+      return `The build output has ${entries.length} files, over the limit of ${o.maxFiles} per deployment (novahost.builds.maxFiles)`;
+    }
+    const large = entries.find(([, e]) => e.size > o.maxFileBytes);
+    if (large) {
+      return `The output file '${large[0]}' is ${bytes(
+        large[1].size,
+      )}, over the limit of ${bytes(
+        o.maxFileBytes,
+      )} per file (novahost.builds.maxFileBytes)`;
+    }
+    const total = entries.reduce((n, [, e]) => n + e.size, 0);
+    if (total > o.maxOutputBytes) {
+      return `The build output is ${bytes(total)}, over the limit of ${bytes(
+        o.maxOutputBytes,
+      )} per deployment (novahost.builds.maxOutputBytes)`;
+    }
+    // Content the project already keeps (an unchanged file) costs nothing.
+    const hashes = [...sizes.keys()];
+    const [used, kept] = await Promise.all([
+      o.db.limits.projectStoredBytes(row.project_id),
+      o.db.limits.storedForProject(row.project_id, hashes),
+    ]);
+    const added = hashes
+      .filter(h => !kept.has(h))
+      .reduce((n, h) => n + sizes.get(h)!, 0);
+    if (used + added > o.maxProjectStoredBytes) {
+      const project = await o.projects.row(row.project_id);
+      return `Project ${project.slug} would keep ${bytes(
+        used + added,
+      )} in the store (${bytes(used)} used by its deployments, ${bytes(
+        added,
+      )} new in this one), over its quota of ${bytes(
+        o.maxProjectStoredBytes,
+      )} (novahost.projects.maxStoredBytes)`;
+    }
+    return undefined;
   }
 
   /** Stores one uploaded blob (the local store's upload endpoint). */

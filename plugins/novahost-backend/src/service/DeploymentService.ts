@@ -13,7 +13,8 @@ import { DeploymentRow, newDeploymentRow } from '../database/tables';
 import { publishRoutesChanged } from './channels';
 import type { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';
-import { deploymentFromRow } from './mappers';
+import { TooManyRequestsError } from './limits';
+import { deploymentFromRow, toMillis } from './mappers';
 import type { ProjectService } from './ProjectService';
 import { newShortId } from './tokens';
 import { isUuid } from './validation';
@@ -29,6 +30,8 @@ export type DeploymentServiceOptions = {
   kick: () => void;
   /** Stops a running build (cancel); never throws. */
   stopBuild: (deploymentId: string, handle: string | null) => Promise<void>;
+  /** Queued deployments one creator may have across projects. */
+  maxQueuedPerUser: number;
 };
 
 /** What users do with deployments: deploy, read, cancel, promote/rollback. */
@@ -61,7 +64,12 @@ export class DeploymentService {
     };
   }
 
-  /** Queues a build of `ref` (the project's branch by default). */
+  /**
+   * Queues a build of `ref` (the project's branch by default). It
+   * supersedes older queued deployments of the same project and ref, which
+   * are canceled; a creator with too many queued deployments is refused
+   * (429).
+   */
   async create(
     projectIdOrSlug: string,
     opts: { ref?: string; createdBy?: string },
@@ -79,18 +87,56 @@ export class DeploymentService {
         created_at: now,
       });
       try {
-        await this.o.db.insertDeployment(candidate);
+        const result = await this.o.db.limits.insertQueued(
+          candidate,
+          this.o.maxQueuedPerUser,
+        );
+        if (!result.inserted) {
+          throw new TooManyRequestsError(
+            `${opts.createdBy} already has ${result.queued} queued deployments, ` +
+              `the most one user may have (novahost.builds.maxQueuedPerUser is ` +
+              `${this.o.maxQueuedPerUser}); wait until they start or cancel some`,
+          );
+        }
         row = candidate;
       } catch (e) {
-        if (attempt >= 3) throw e; // short id collision is astronomically rare
+        // A short id collision is astronomically rare.
+        if (e instanceof TooManyRequestsError || attempt >= 3) throw e;
       }
     }
     await this.o.logs.system(
       row.id,
       `Deployment queued for ${project.slug} at ref ${row.ref}`,
     );
+    await this.supersede(row);
     this.o.kick();
-    return deploymentFromRow(row, project, this.o.urls);
+    return this.get(row.id);
+  }
+
+  /**
+   * Cancels the queued deployments of the same project and ref but the
+   * newest, as Vercel does; one that started meanwhile builds on. Every
+   * create runs this after its insert, so of concurrent deploys the last
+   * to look sees them all: exactly the newest stays queued.
+   */
+  private async supersede(row: DeploymentRow): Promise<void> {
+    const queued = await this.o.db.limits.queuedOfRef(row);
+    // `row` itself may have started already (another replica dispatched it).
+    const newer = (a: DeploymentRow, b: DeploymentRow) =>
+      toMillis(a.created_at) - toMillis(b.created_at) || (a.id > b.id ? 1 : -1);
+    const newest = [...queued, row].reduce((a, b) => (newer(b, a) > 0 ? b : a));
+    for (const old of queued.filter(r => r.id !== newest.id)) {
+      const moved = await this.o.machine.transition(old.id, 'canceled', {
+        from: ['queued'],
+        error: `Superseded by ${newest.short_id}`,
+      });
+      if (moved) {
+        await this.o.logs.system(
+          newest.id,
+          `Supersedes queued deployment ${old.short_id}`,
+        );
+      }
+    }
   }
 
   async cancel(id: string, by?: string): Promise<Deployment> {

@@ -33,6 +33,7 @@ import { DeploymentStateMachine } from './DeploymentStateMachine';
 import { Dispatcher } from './Dispatcher';
 import { DomainService, txtResolver } from './DomainService';
 import { createInternalRouter } from './internalRouter';
+import { readLimits } from './limits';
 import { ProjectAccess } from './ProjectAccess';
 import { ProjectService } from './ProjectService';
 import { createRequestGuards } from './requestGuards';
@@ -81,8 +82,9 @@ export async function createNovahost(
       config.getOptionalNumber('novahost.builds.maxFileBytes') ?? 100 * 2 ** 20,
     maxFiles: config.getOptionalNumber('novahost.builds.maxFiles') ?? 20_000,
   };
+  const limits = readLimits(config);
 
-  const logs = new DeploymentLogs(db, bus);
+  const logs = new DeploymentLogs(db, bus, limits.log);
   const machine = new DeploymentStateMachine({ db, logs, bus });
   const dispatcher = new Dispatcher({ db, machine, runner, logger, ...builds });
   // A finished build frees a slot: start the next queued one.
@@ -107,6 +109,7 @@ export async function createNovahost(
     urls,
     kick,
     stopBuild,
+    maxQueuedPerUser: limits.maxQueuedPerUser,
   });
   const buildSession = new BuildSession({
     db,
@@ -117,6 +120,8 @@ export async function createNovahost(
     urls,
     buildApiUrl: buildApiUrl.replace(/\/+$/, ''),
     ...builds,
+    maxOutputBytes: limits.maxOutputBytes,
+    maxProjectStoredBytes: limits.maxProjectStoredBytes,
   });
   const domains = new DomainService({
     db,
