@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { lineSplitter } from './logShipper.ts';
-import { sandboxArgs, type SandboxOptions } from './sandbox.ts';
+import { spawnInSandbox, type SandboxOptions } from './sandbox.ts';
 
 /** A step that failed: its exit code and the last lines it printed. */
 export class StepError extends Error {
@@ -48,20 +48,13 @@ export function run(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = options.sandbox
-      ? spawn(
-          options.sandbox.bwrap ?? 'bwrap',
-          [
-            ...sandboxArgs(options.sandbox, options.cwd),
-            ...(options.shell
-              ? ['/bin/sh', '-c', [command, ...args].join(' ')]
-              : [command, ...args]),
-          ],
-          {
-            cwd: options.cwd,
-            env: options.env,
-            detached: true,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
+      ? spawnInSandbox(
+          options.sandbox,
+          options.shell
+            ? ['/bin/sh', '-c', [command, ...args].join(' ')]
+            : [command, ...args],
+          options.cwd,
+          options.env,
         )
       : spawn(command, args, {
           cwd: options.cwd,

@@ -5,6 +5,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,13 +47,15 @@ describe('sandboxFromEnv', () => {
 });
 
 describe('sandboxArgs', () => {
+  const args = sandboxArgs(
+    { workdir: '/tmp/b/work', roBinds: ['/opt/node'] },
+    '/tmp/b/work/repo',
+    { PATH: '/usr/bin', HOME: '/tmp/b/work/home', UNSET: undefined },
+  );
+  const pairs = (flag: string) =>
+    args.flatMap((a, i) => (a === flag ? [[args[i + 1], args[i + 2]]] : []));
+
   it('makes only the work directory writable and hides the host', () => {
-    const args = sandboxArgs(
-      { workdir: '/tmp/b/work', roBinds: ['/opt/node'] },
-      '/tmp/b/work/repo',
-    );
-    const pairs = (flag: string) =>
-      args.flatMap((a, i) => (a === flag ? [[args[i + 1], args[i + 2]]] : []));
     expect(args).toEqual(
       expect.arrayContaining([
         '--unshare-all',
@@ -67,19 +70,21 @@ describe('sandboxArgs', () => {
       ['/usr', '/usr'],
       ['/opt/node', '/opt/node'],
     ]);
-    expect(
-      args.slice(args.indexOf('--cap-drop'), args.indexOf('--cap-drop') + 2),
-    ).toEqual(['--cap-drop', 'ALL']);
+    expect(args[args.indexOf('--cap-drop') + 1]).toBe('ALL');
+    expect(args[args.indexOf('--chdir') + 1]).toBe('/tmp/b/work/repo');
     // Of /etc, only what name resolution, users and TLS need.
-    expect(
-      pairs('--ro-bind-try')
-        .map(([src]) => src)
-        .filter(src => src.startsWith('/etc/')),
-    ).not.toContain('/etc/shadow');
-    expect(args.join(' ')).not.toMatch(
-      /--bind \/ |--ro-bind \/ |\/work\/main /,
-    );
-    expect(args.slice(-3)).toEqual(['--chdir', '/tmp/b/work/repo', '--']);
+    const etc = pairs('--ro-bind-try').map(([src]) => src);
+    expect(etc).toContain('/etc/resolv.conf');
+    expect(etc).not.toContain('/etc/shadow');
+    expect(args.join(' ')).not.toMatch(/bind \/ |\/work\/main /);
+  });
+
+  it('gives the command exactly the environment it is given', () => {
+    expect(args.indexOf('--clearenv')).toBeLessThan(args.indexOf('--setenv'));
+    expect(pairs('--setenv')).toEqual([
+      ['PATH', '/usr/bin'],
+      ['HOME', '/tmp/b/work/home'],
+    ]);
   });
 });
 
@@ -138,6 +143,28 @@ describe('run in the sandbox', () => {
     expect(out).toContain('wrote');
     expect(readFileSync(join(workdir, 'out.txt'), 'utf8')).toBe('hi\n');
     expect(out[out.length - 1]).toBe('1'); // /tmp: only the way to the work directory
+  });
+
+  it('starts bwrap with none of the build environment', async () => {
+    // A PATH of the build that would find a bwrap of the repository, run
+    // outside the sandbox, and a preload the dynamic loader would complain of.
+    const bin = join(workdir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'bwrap'),
+      `#!/bin/sh\ntouch ${workdir}/escaped\nexec /usr/bin/bwrap "$@"\n`,
+      { mode: 0o755 },
+    );
+    const lines: string[] = [];
+    await run('Build command', 'echo "inside $PATH"', [], {
+      cwd: workdir,
+      env: { PATH: `bin:${bin}:/usr/bin:/bin`, LD_PRELOAD: '/nonexistent.so' },
+      shell: true,
+      sandbox,
+      onLine: (_s, text) => lines.push(text),
+    });
+    expect(existsSync(join(workdir, 'escaped'))).toBe(false);
+    expect(lines).toContain(`inside bin:${bin}:/usr/bin:/bin`);
   });
 
   it('kills what the command left running, even in its own session', async () => {

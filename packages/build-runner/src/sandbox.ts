@@ -9,8 +9,10 @@
  *
  * The trusted steps (clone, upload) run outside, as on Kubernetes.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
 import { delimiter, isAbsolute } from 'node:path';
+import type { Writable } from 'node:stream';
 
 export interface SandboxOptions {
   /** The only writable host directory: the build's work directory. */
@@ -92,12 +94,14 @@ const SYSTEM_DIRS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 const TMP_BYTES = 512 * 1024 * 1024;
 
 /**
- * The bwrap arguments, up to and including `--`, that run a command with
- * `cwd` as its directory. The command's environment is bwrap's own (the
- * caller passes exactly the build's environment to the spawn): in argv it
- * would be readable by every local user through `ps`.
+ * The bwrap options that run a command with `cwd` as its directory and
+ * exactly `env` as its environment.
  */
-export function sandboxArgs(options: SandboxOptions, cwd: string): string[] {
+export function sandboxArgs(
+  options: SandboxOptions,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): string[] {
   const args = [
     '--unshare-all',
     '--share-net', // installs fetch packages
@@ -141,9 +145,47 @@ export function sandboxArgs(options: SandboxOptions, cwd: string): string[] {
     '/',
     '--chdir',
     cwd,
-    '--',
+    '--clearenv',
   );
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined) args.push('--setenv', key, value);
+  }
   return args;
+}
+
+/**
+ * Starts `argv` in the sandbox, in its own process group (see exec.ts).
+ * bwrap itself runs outside, so it gets none of the build's environment
+ * (LD_PRELOAD or a PATH that finds a `bwrap` of the repository would run
+ * code of the build outside the sandbox) and is found on this program's
+ * PATH. Its options, with the environment, go through a pipe (`--args`):
+ * in argv they would be readable by every local user through `ps`.
+ */
+export function spawnInSandbox(
+  options: SandboxOptions,
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): ChildProcess {
+  const child = spawn(
+    options.bwrap ?? 'bwrap',
+    ['--args', '3', '--', ...argv],
+    {
+      cwd,
+      env: { PATH: process.env.PATH },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    },
+  );
+  const args = child.stdio[3] as Writable;
+  // When bwrap does not start, the child's 'error' says why.
+  args.on('error', () => {});
+  args.end(
+    sandboxArgs(options, cwd, env)
+      .map(a => `${a}\0`)
+      .join(''),
+  );
+  return child;
 }
 
 function symlinkTarget(path: string): string | undefined {

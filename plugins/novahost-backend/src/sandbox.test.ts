@@ -223,9 +223,11 @@ describe('builds on the local runner', () => {
       // At most the empty way to a read-only path (the backend's Node.js
       // may live under the checkout): no file of the directory.
       const listing = report.listings[what];
-      if (listing.ok) {
-        expect([what, listing.entries]).toEqual([what, wayTo(dir)]);
-      }
+      const seen = (listing.ok && listing.entries) || [];
+      expect([what, seen.filter(e => !wayTo(dir).includes(e))]).toEqual([
+        what,
+        [],
+      ]);
       expect([what, report.writes[what].ok]).toEqual([what, false]);
       expect(fs.existsSync(path.join(dir, MARKER))).toBe(false);
     }
