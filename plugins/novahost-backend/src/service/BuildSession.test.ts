@@ -146,33 +146,35 @@ describe.each(databases.eachSupportedId())('BuildSession on %p', id => {
     const sha = (text: string) =>
       createHash('sha256').update(text).digest('hex');
     const building = async (projectId?: string) => {
-      let id = projectId;
-      if (!id) {
+      let pid = projectId;
+      if (!pid) {
         const project = projectRow();
         await db.insertProject(project);
-        id = project.id;
+        pid = project.id;
       }
-      const row = deploymentRow(id, { status: 'building' });
+      const row = deploymentRow(pid, { status: 'building' });
       await db.insertDeployment(row);
       return row;
     };
-    const logText = async (id: string) =>
-      (await db.readLogs(id, 0, 1000)).map(l => l.text);
+    const logText = async (deploymentId: string) =>
+      (await db.readLogs(deploymentId, 0, 1000)).map(l => l.text);
 
     /** The manifest was refused with `message`, the deployment failed with it, nothing was kept. */
     const expectRefused = async (
       call: Promise<unknown>,
-      id: string,
+      deploymentId: string,
       message: RegExp,
     ) => {
       await expect(call).rejects.toThrow(InputError);
       await expect(call).rejects.toThrow(message);
-      const row = (await db.getDeployment(id))!;
+      const row = (await db.getDeployment(deploymentId))!;
       expect(row).toMatchObject({ status: 'failed', pending_manifest: null });
       expect(row.error).toMatch(message);
       expect(row.build_token_hash).toBeNull();
-      expect(await db.blobsOfDeployments([id])).toEqual([]);
-      expect((await logText(id)).join('\n')).toContain('Build failed: ');
+      expect(await db.blobsOfDeployments([deploymentId])).toEqual([]);
+      expect((await logText(deploymentId)).join('\n')).toContain(
+        'Build failed: ',
+      );
     };
 
     it('fails a deployment whose output is over maxOutputBytes, before referencing anything', async () => {
@@ -215,6 +217,9 @@ describe.each(databases.eachSupportedId())('BuildSession on %p', id => {
         session.manifest(large, { 'big.js': { hash: sha('big'), size: 1025 } }),
         large.id,
         /'big\.js' is 1 KiB \(1025 bytes\), over the limit of 1 KiB \(1024 bytes\) per file/,
+      );
+      expect((await db.getDeployment(large.id))!.error).toMatch(
+        /\(novahost\.builds\.maxFileBytes\)$/,
       );
     });
 
