@@ -309,7 +309,9 @@ describe.each(databases.eachSupportedId())('novahost backend on %p', id => {
       delayMs: 50,
       failWith: 7,
     });
-    // Concurrency is 1: the second waits in the queue.
+    // Concurrency is 1: the second waits in the queue. (Were the first
+    // still queued, the second would supersede it.)
+    await waitForStatus(first.id, ['building']);
     const second = await nh.deploy(project.id, { ref: 'main' });
     expect((await nh.getDeployment(second.id)).status).toBe('queued');
     const canceled = await api

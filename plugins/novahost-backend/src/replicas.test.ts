@@ -42,11 +42,18 @@ describe.each(databases.eachSupportedId())('two replicas on %p', id => {
   });
 
   it('holds the concurrency limit across replicas and fans logs and routes out through Redis', async () => {
-    const { project } = await a.createSiteProject('Replicated', {
-      files: { 'index.html': 'r' },
-      lines: 30,
-      delayMs: 30,
-    });
+    // Three projects: deploys of one project and ref would supersede each
+    // other while queued.
+    const projects = [];
+    for (const name of ['Replicated', 'Replicated Two', 'Replicated Three']) {
+      const { project: p } = await a.createSiteProject(name, {
+        files: { 'index.html': 'r' },
+        lines: 30,
+        delayMs: 30,
+      });
+      projects.push(p);
+    }
+    const project = projects[0];
 
     // B's route stream, to see A's changes.
     const routeEvents = b.events('/routes/events', {
@@ -62,7 +69,7 @@ describe.each(databases.eachSupportedId())('two replicas on %p', id => {
 
     // Deployments created on both replicas at once: one builds at a time.
     const created = await Promise.all(
-      [a, b, a].map(backend => backend.deploy(project.id)),
+      [a, b, a].map((backend, i) => backend.deploy(projects[i].id)),
     );
     const ids = created.map(d => d.id);
     let maxRunning = 0;

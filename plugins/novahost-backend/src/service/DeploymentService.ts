@@ -109,8 +109,10 @@ export class DeploymentService {
       `Deployment queued for ${project.slug} at ref ${row.ref}`,
     );
     await this.supersede(row);
+    // As created (queued), or superseded by a concurrent deploy.
+    const created = await this.get(row.id);
     this.o.kick();
-    return this.get(row.id);
+    return created;
   }
 
   /**
