@@ -197,6 +197,23 @@ export interface Config {
             workVolumeSize?: string;
             /** Service account of build pods (its token is never mounted). */
             serviceAccountName?: string;
+            /**
+             * Node labels build pods must run on: a dedicated build node
+             * pool, e.g. `{ novahost.dev/pool: builds }`. A PID limit per
+             * build is that pool's kubelet setting `podPidsLimit`
+             * (Kubernetes has no pod field for it).
+             */
+            nodeSelector?: { [label: string]: string };
+            /** Tolerations of the build node pool's taints. */
+            tolerations?: Array<{
+              key?: string;
+              operator?: 'Exists' | 'Equal';
+              value?: string;
+              effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+              tolerationSeconds?: number;
+            }>;
+            /** RuntimeClass of build pods: a sandboxed runtime, e.g. `gvisor` or `kata`. */
+            runtimeClassName?: string;
           };
         };
 

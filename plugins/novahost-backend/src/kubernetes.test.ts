@@ -1,157 +1,117 @@
-import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import net, { AddressInfo } from 'net';
-import path from 'path';
-import {
-  Deployment,
-  logTexts,
-  NovahostTestBackend,
-  REDIS_URL,
-  startNovahostTestBackend,
-  user,
-} from './__testUtils__/backend';
-import { startFakeKubernetes } from './__testUtils__/fakeKubernetes';
-import { createSiteRepo, SiteRepoOptions } from './__testUtils__/repo';
-import { startS3Server } from './__testUtils__/s3';
-import { jobName } from './runners';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { execFileSync } from 'child_process';
+import fs from 'fs';
+import { logTexts, user } from './__testUtils__/backend';
+import { kubernetesSuite, NS } from './__testUtils__/kubernetesSuite';
+import { createSiteRepo } from './__testUtils__/repo';
+import { jobName, secretName } from './runners/kubernetesPod';
 
 jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
-const PROGRAM = path.resolve(
-  __dirname,
-  '../../../packages/build-runner/src/main.ts',
-);
-const NS = 'novahost-builds';
-
-/** The test scheduler runs tasks on demand; its class is not exported. */
-type MockScheduler = ReturnType<typeof mockServices.scheduler> & {
-  factory(): ReturnType<typeof mockServices.scheduler.factory>;
-  triggerTask(id: string): Promise<void>;
-};
-const newScheduler = () => mockServices.scheduler() as MockScheduler;
 
 /**
- * The whole production path in one process: Postgres, Redis, an S3
- * server, and build Jobs on a simulated Kubernetes API server that runs
- * each Job's container command locally. The backend holds the cluster
- * token and the storage keys; the build pod gets its deployment token only.
+ * Builds on the simulated cluster (kubernetesSuite): the pod shape, what
+ * the untrusted build container can reach, the followed build log.
  */
 describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
-  let s3: Awaited<ReturnType<typeof startS3Server>>;
-  let k8s: Awaited<ReturnType<typeof startFakeKubernetes>>;
-  let knex: Knex;
-  let nh: NovahostTestBackend | undefined;
-  let scheduler = newScheduler();
-  // Build pods reach the backend through a stable address (a Service in a
-  // cluster); test backends get a new port on every start.
-  let backendPort = 0;
-  let stablePort = 0;
-  let forwarder: net.Server;
+  const suite = kubernetesSuite(databases, id);
+  const { start, waitFor, until, createSiteProject, tokenOf, internal } = suite;
 
-  const start = async () => {
-    scheduler = newScheduler();
-    nh = await startNovahostTestBackend({
-      knex,
-      features: [scheduler.factory()],
-      novahost: {
-        builds: { concurrency: 2, timeoutSeconds: 60 },
-        runner: {
-          type: 'kubernetes',
-          kubernetes: {
-            url: k8s.url,
-            // The simulated API server speaks plain HTTP.
-            skipTLSVerify: true,
-            token: 'cluster-token',
-            namespace: NS,
-            image: 'ghcr.io/novahost/build-runner:test',
-            command: [process.execPath, PROGRAM],
-            apiUrl: `http://127.0.0.1:${stablePort}/api/novahost`,
-            ttlSecondsAfterFinished: 600,
-          },
-        },
-        store: s3.storeConfig(),
-        bus: { type: 'redis', redis: { url: REDIS_URL } },
-      },
-    });
-    backendPort = (nh.backend.server.address() as AddressInfo).port;
-    return nh;
-  };
-
-  /** Polls the running backend, with the scheduler's periodic reconcile on demand. */
-  const waitFor = (
-    deploymentId: string,
-    predicate: (d: Deployment) => unknown,
-    timeoutMs = 60_000,
-  ) =>
-    nh!.waitForDeployment(deploymentId, predicate, {
-      timeoutMs,
-      intervalMs: 200,
-      onPoll: () => scheduler.triggerTask('novahost-reconcile'),
-    });
-
-  /** A project building a fresh local site repository. */
-  const createSiteProject = async (name: string, site: SiteRepoOptions) => {
-    const repo = createSiteRepo(site);
-    const project = await nh!.createProject({
-      name,
-      repoUrl: 'https://example.invalid/site.git',
-    });
-    // The fake cluster has no network: point the project at the local repo
-    // behind the API's back, as a git server would serve it.
-    await knex('novahost_projects')
-      .where({ id: project.id })
-      .update({ repo_url: repo.dir });
-    return project;
-  };
-
-  beforeAll(async () => {
-    forwarder = net.createServer(client => {
-      const upstream = net.connect(backendPort, '127.0.0.1');
-      client.pipe(upstream).pipe(client);
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-    });
-    await new Promise<void>(r => forwarder.listen(0, '127.0.0.1', r));
-    stablePort = (forwarder.address() as AddressInfo).port;
-    knex = await databases.init(id);
-    s3 = await startS3Server();
-    k8s = await startFakeKubernetes({ token: 'cluster-token' });
-  });
-  afterAll(async () => {
-    await nh?.stop();
-    await k8s?.close();
-    await s3?.close();
-    forwarder?.close();
-  });
-
-  it('runs a build as a hardened Job that uploads through presigned URLs', async () => {
+  it('runs a build as a hardened Job whose build container holds no credential', async () => {
     const { api } = await start();
-    const repo = createSiteRepo({ files: { 'index.html': '<h1>k8s</h1>' } });
-    const project = (
+    const local = createSiteRepo({ files: { 'index.html': '<h1>k8s</h1>' } });
+    const refused = (
       await api
         .post('/api/novahost/projects')
         .set(user)
-        .send({ name: 'K8s Site', repoUrl: `file://${repo.dir}` })
+        .send({ name: 'K8s Site', repoUrl: `file://${local.dir}` })
     ).status;
     // Local repositories are for the local runner only.
-    expect(project).toBe(400);
+    expect(refused).toBe(400);
     const created = await createSiteProject('K8s Site', {
       files: { 'index.html': '<h1>k8s</h1>' },
     });
+    // The build looks for a credential wherever a container could find
+    // one. The simulated pod shows each container its mounts, and only
+    // those, under a root of its own (HOME is <root>/work/home).
+    fs.writeFileSync(
+      `${created.repo.dir}/build.js`,
+      `
+const fs = require('fs');
+const path = require('path');
+const root = process.env.HOME.replace(/\\/work\\/home$/, '');
+const names = Object.keys(process.env).filter(k => /TOKEN|SECRET|NOVAHOST_API|KUBERNETES/.test(k));
+console.log('env: ' + (names.join(',') || 'none'));
+for (const p of ['/var/run/secrets/novahost/token', '/var/run/secrets/kubernetes.io/serviceaccount/token']) {
+  try { fs.readFileSync(path.join(root, p)); console.log('read ' + p); }
+  catch (e) { console.log('cannot read ' + p + ': ' + e.code); }
+}
+console.log('root: ' + fs.readdirSync(root).sort().join(','));
+let pid = process.pid, found = [];
+while (pid > 1) {
+  let environ = '', status = '';
+  try { environ = fs.readFileSync('/proc/' + pid + '/environ', 'utf8'); } catch {}
+  try { status = fs.readFileSync('/proc/' + pid + '/status', 'utf8'); } catch { break; }
+  if (/NOVAHOST_BUILD_TOKEN/.test(environ)) found.push(pid);
+  pid = Number(/PPid:\\s+(\\d+)/.exec(status)[1]);
+}
+console.log('environ: ' + (found.length ? 'token variable in ' + found : 'clean'));
+for (let i = 1; i <= 3; i++) console.log('build line ' + i + ' of 3');
+fs.mkdirSync('dist', { recursive: true });
+fs.writeFileSync('dist/index.html', '<h1>k8s</h1>');
+`,
+    );
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.email=t@t',
+        '-c',
+        'user.name=t',
+        'commit',
+        '-q',
+        '-am',
+        'hunt',
+      ],
+      { cwd: created.repo.dir },
+    );
 
-    const d = await nh!.deploy(created.id);
-    const events = await nh!.logs(d.id, { timeoutMs: 90_000 });
+    const d = await suite.nh.deploy(created.id);
+    const events = await suite.nh.logs(d.id, { timeoutMs: 90_000 });
     expect(events[events.length - 1].data).toEqual({
       status: 'ready',
       error: null,
     });
-    expect(events.map(e => e.data?.text).join('\n')).toContain(
-      'build line 3 of 3',
+    const lines = events.filter(e => e.event === 'log').map(e => e.data);
+    const line = (text: string) => lines.find(l => l.text === text);
+    // The build container's output came through the Kubernetes API: the
+    // backend followed its log, with the streams the build step tagged.
+    expect(line('build line 3 of 3')?.stream).toBe('stdout');
+    expect(line('Running build command: npm run build')?.stream).toBe('system');
+    const texts = lines.map(l => l.text);
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        'env: none',
+        'cannot read /var/run/secrets/novahost/token: ENOENT',
+        'cannot read /var/run/secrets/kubernetes.io/serviceaccount/token: ENOENT',
+        'root: tmp,work',
+        'environ: clean',
+      ]),
     );
+    // Lines of each step, each once.
+    expect(texts.filter(t => /^build line/.test(t))).toEqual([
+      'build line 1 of 3',
+      'build line 2 of 3',
+      'build line 3 of 3',
+    ]);
+    expect(texts.filter(t => /^Cloning /.test(t))).toHaveLength(1);
+    expect(texts.filter(t => /^Uploaded; build took/.test(t))).toHaveLength(1);
 
-    expect(k8s.validationErrors).toEqual([]);
-    const job = k8s.created.find(j => j.metadata.name === jobName(d.id))!;
+    // Every object the API server took was schema-valid.
+    expect(suite.k8s.validationErrors).toEqual([]);
+    const name = jobName(d.id);
+    const job = suite.k8s.created.find(j => j.metadata.name === name)!;
     expect(job.metadata.labels).toMatchObject({
       'backstage.io/kubernetes-id': 'k8s-site',
       'novahost.dev/project': 'k8s-site',
@@ -161,13 +121,12 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
     });
     // Backstage's Kubernetes tab finds the pod by the same labels.
     expect(job.spec.template.metadata.labels).toEqual(job.metadata.labels);
-    const spec = job.spec;
-    expect(spec).toMatchObject({
+    expect(job.spec).toMatchObject({
       backoffLimit: 0,
       activeDeadlineSeconds: 60,
       ttlSecondsAfterFinished: 600,
     });
-    const pod = spec.template.spec;
+    const pod = job.spec.template.spec;
     expect(pod).toMatchObject({
       restartPolicy: 'Never',
       automountServiceAccountToken: false,
@@ -176,99 +135,125 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
         runAsNonRoot: true,
         seccompProfile: { type: 'RuntimeDefault' },
       },
+      // Placement from config: the build node pool, a sandboxed runtime.
+      nodeSelector: { 'novahost.dev/pool': 'builds' },
+      tolerations: [
+        {
+          key: 'novahost.dev/builds',
+          operator: 'Exists',
+          effect: 'NoSchedule',
+        },
+      ],
+      runtimeClassName: 'gvisor',
     });
-    const container = pod.containers[0];
-    expect(container.securityContext).toMatchObject({
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    });
-    expect(container.resources.limits).toEqual({ cpu: '2', memory: '4Gi' });
-    expect(pod.volumes.every((v: any) => v.emptyDir)).toBe(true);
-    // Its only credential is the deployment's own build token.
-    const envNames = container.env.map((e: any) => e.name).sort();
-    expect(envNames).toEqual(
-      [
-        'HOME',
-        'NOVAHOST_API_URL',
-        'NOVAHOST_BUILD_TOKEN',
-        'NOVAHOST_DEPLOYMENT_ID',
-        'NOVAHOST_WORKDIR',
-        'TMPDIR',
-      ].sort(),
+    const containers = [...pod.initContainers, ...pod.containers];
+    expect(containers.map((c: any) => c.name)).toEqual([
+      'clone',
+      'build',
+      'publish',
+    ]);
+    for (const c of containers) {
+      expect(c.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(c.resources.limits).toEqual({ cpu: '2', memory: '4Gi' });
+    }
+    // The Secret volume is mounted into clone and publish, never build.
+    const mounting = containers
+      .filter((c: any) => c.volumeMounts.some((m: any) => m.name === 'token'))
+      .map((c: any) => c.name);
+    expect(mounting).toEqual(['clone', 'publish']);
+    const build = pod.initContainers[1];
+    expect(build.env.map((e: any) => e.name).sort()).toEqual([
+      'HOME',
+      'NOVAHOST_WORKDIR',
+      'TMPDIR',
+    ]);
+    expect(pod.volumes.map((v: any) => Object.keys(v).sort())).toEqual([
+      ['emptyDir', 'name'],
+      ['emptyDir', 'name'],
+      ['emptyDir', 'name'],
+      ['name', 'secret'],
+    ]);
+
+    // The token is in the Secret only, which the Job owns and which was
+    // created after it (so it never exists without an owner).
+    const token = tokenOf(d.id);
+    expect(token).toMatch(/^[\w-]{40,}$/);
+    const secret = suite.k8s.createdSecrets.find(
+      s => s.metadata.name === secretName(d.id),
+    )!;
+    expect(secret.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        name,
+        uid: suite.k8s.jobs.get(`${NS}/${name}`)!.metadata.uid,
+        controller: true,
+      },
+    ]);
+    const jobPost = suite.k8s.requests.indexOf(
+      `POST /apis/batch/v1/namespaces/${NS}/jobs`,
     );
-    expect(JSON.stringify(job)).not.toMatch(/S3RVER|cluster-token/);
+    const secretPost = suite.k8s.requests.indexOf(
+      `POST /api/v1/namespaces/${NS}/secrets`,
+    );
+    expect(jobPost).toBeGreaterThanOrEqual(0);
+    expect(secretPost).toBeGreaterThan(jobPost);
+    const run = suite.k8s.runs.get(`${NS}/${name}`)!;
     expect(
-      container.env.find((e: any) => e.name === 'NOVAHOST_BUILD_TOKEN').value,
-    ).toMatch(/^[\w-]{40,}$/);
+      suite.k8s.requests.some(r =>
+        r.startsWith(
+          `GET /api/v1/namespaces/${NS}/pods/${run.name}/log?container=build&follow=true&timestamps=true`,
+        ),
+      ),
+    ).toBe(true);
+    // What the processes saw: the build's environment has nothing of it.
+    expect(Object.keys(run.seen.get('build')!.env).sort()).toEqual([
+      'HOME',
+      'LANG',
+      'NOVAHOST_WORKDIR',
+      'PATH',
+      'TMPDIR',
+    ]);
+    expect(run.seen.get('clone')!.env.NOVAHOST_BUILD_TOKEN_FILE).toMatch(
+      /\/var\/run\/secrets\/novahost\/token$/,
+    );
+    expect(JSON.stringify(job)).not.toContain(token);
+    expect(JSON.stringify(job)).not.toMatch(/S3RVER|cluster-token/);
+    expect(JSON.stringify(events)).not.toContain(token);
 
     const ready = await waitFor(d.id, x => x.status === 'ready');
     expect(ready.stats).toMatchObject({ files: 1, newBlobs: 1 });
+    // Single-purpose: the token ends with its deployment.
+    expect((await internal(d.id, token)).status).toBe(409);
   });
 
-  it('ends OOM-killed, canceled and deleted builds with a reason, and removes orphaned Jobs', async () => {
-    const project = await createSiteProject('Slow K8s', {
-      files: { 'index.html': 'slow' },
-      lines: 600,
-      delayMs: 50,
-    });
-    const deploy = () => nh!.deploy(project.id);
-
-    // OOM: the kernel kills the container; reconcile reads it from the pod.
-    const oom = await deploy();
-    await waitFor(oom.id, x => x.status === 'building' && x.commitSha);
-    expect(k8s.oomKill(NS, jobName(oom.id))).toBe(true);
-    const oomed = await waitFor(oom.id, x => x.status === 'failed', 30_000);
-    expect(oomed.error).toMatch(/OOMKilled \(exit code 137\)/);
-
-    // Cancel: the Job is deleted with foreground propagation.
-    const canceled = await deploy();
-    await waitFor(canceled.id, x => x.status === 'building');
-    const res = await nh!.api
-      .post(`/api/novahost/deployments/${canceled.id}/cancel`)
-      .set(user);
-    expect(res.body.status).toBe('canceled');
-    await waitFor(
-      canceled.id,
-      () => !k8s.jobs.has(`${NS}/${jobName(canceled.id)}`),
-      15_000,
-    );
-
-    // Someone deletes the Job behind Novahost's back.
-    const deleted = await deploy();
-    await waitFor(deleted.id, x => x.status === 'building' && x.commitSha);
-    await k8s.deleteJob(NS, jobName(deleted.id));
-    const gone = await waitFor(deleted.id, x => x.status === 'failed', 40_000);
-    expect(gone.error).toMatch(/build (Job is gone|program)/);
-
-    // A Job whose deployment is no longer active is an orphan: deleted.
-    const orphanId = '00000000-0000-4000-8000-000000000001';
-    const orphan = JSON.parse(JSON.stringify(k8s.created[0]));
-    orphan.metadata.name = jobName(orphanId);
-    orphan.metadata.labels['novahost.dev/deployment'] = orphanId;
-    orphan.spec.template.metadata.labels['novahost.dev/deployment'] = orphanId;
-    orphan.spec.template.spec.containers[0].command = ['sleep', '60'];
-    const posted = await k8s.createJob(NS, orphan);
-    expect(posted.status).toBe(201);
-    await waitFor(
-      oom.id,
-      () => !k8s.jobs.has(`${NS}/${jobName(orphanId)}`),
-      20_000,
-    );
-  });
-
-  it('finishes a build across a backend restart without losing a log line', async () => {
+  it('follows the build log across a dropped stream and a backend restart, every line once', async () => {
     const project = await createSiteProject('Restart', {
       files: { 'index.html': 'restart' },
       lines: 120,
       delayMs: 50,
     });
-    const d = await nh!.deploy(project.id);
-    await waitFor(d.id, x => x.status === 'building' && x.commitSha);
+    const d = await suite.nh.deploy(project.id);
+    const followed = () =>
+      suite
+        .knex('novahost_deployment_logs')
+        .where({ deployment_id: d.id })
+        .where('text', 'like', 'build line %');
+    await until(async () => (await followed()).length >= 10);
+    const pod = suite.k8s.runs.get(`${NS}/${jobName(d.id)}`)!.name;
+    // A dropped log stream: the follower reads the log again, skipping
+    // the lines it has.
+    suite.k8s.cutLogStreams();
+    await until(async () => (await followed()).length >= 30);
 
-    await nh!.stop();
-    await new Promise(r => setTimeout(r, 1500)); // the pod keeps building, retrying its calls
+    await suite.nh.stop();
+    // The pod keeps building; its lines wait in the container log.
+    await new Promise(r => setTimeout(r, 1500));
     await start();
 
     const done = await waitFor(
@@ -277,11 +262,21 @@ describe.each(databases.eachSupportedId())('kubernetes runner on %p', id => {
       90_000,
     );
     expect(done.status).toBe('ready');
-    const lines = logTexts(await nh!.logs(d.id)).filter(t =>
-      /^build line/.test(t),
-    );
-    expect(lines).toEqual(
+    // The new process followed the log from its start again: every line
+    // once, none twice.
+    const texts = logTexts(await suite.nh.logs(d.id));
+    expect(texts.filter(t => /^build line/.test(t))).toEqual(
       Array.from({ length: 120 }, (_, i) => `build line ${i + 1} of 120`),
     );
+    expect(
+      texts.filter(t => t === 'Running build command: npm run build'),
+    ).toHaveLength(1);
+    // It did read the log again: after the cut and after the restart.
+    const reads = suite.k8s.requests.filter(r =>
+      r.startsWith(
+        `GET /api/v1/namespaces/${NS}/pods/${pod}/log?container=build`,
+      ),
+    );
+    expect(reads.length).toBeGreaterThanOrEqual(3);
   });
 });

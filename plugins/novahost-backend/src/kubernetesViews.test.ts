@@ -4,6 +4,7 @@ import { AddressInfo } from 'net';
 import request from 'supertest';
 import {
   buildJob,
+  buildSecret,
   KubernetesRunnerOptions,
 } from './runners/KubernetesBuildRunner';
 import { startFakeKubernetes } from './__testUtils__/fakeKubernetes';
@@ -76,17 +77,20 @@ describe('Kubernetes views of build Jobs', () => {
     deploymentId: string,
     command: string[],
   ) => {
-    const job = buildJob(
-      { ...runner, command },
-      {
-        deploymentId,
-        projectId: `p-${projectSlug}`,
-        projectSlug,
-        token: 'build-token',
-        timeoutSeconds: 60,
-      },
-    );
-    expect((await k8s.createJob(NS, job)).status).toBe(201);
+    const build = {
+      deploymentId,
+      projectId: `p-${projectSlug}`,
+      projectSlug,
+      token: 'build-token',
+      timeoutSeconds: 60,
+    };
+    const job = buildJob({ ...runner, command }, build);
+    const res = await k8s.createJob(NS, job);
+    expect(res.status).toBe(201);
+    // The pod starts once its token Secret exists, as the runner creates it.
+    const { metadata } = await res.json();
+    const secret = buildSecret(runner, build, metadata);
+    expect((await k8s.createSecret(NS, secret)).status).toBe(201);
   };
 
   const objectsOf = async (entity: Entity) => {
@@ -183,8 +187,9 @@ describe('Kubernetes views of build Jobs', () => {
     expect(done.status.succeeded).toBe(1);
     expect(running.status.active).toBe(1);
     const pods = novahost.resources.find(r => r.type === 'pods')!.resources;
+    // The running build is in its first (init) container: Pending.
     expect(pods.map(p => p.status.phase).sort()).toEqual([
-      'Running',
+      'Pending',
       'Succeeded',
     ]);
     expect(pods[0].metadata.labels['novahost.dev/project']).toBe('my-site');

@@ -8,10 +8,12 @@
 export * from './stores';
 export type {
   BuildExit,
+  BuildLogSink,
   BuildRequest,
   BuildRunner,
   BuildRunnerType,
   BuildState,
+  RunnerLogLine,
 } from './runners/types';
 export {
   novahostRunnerExtensionPoint,

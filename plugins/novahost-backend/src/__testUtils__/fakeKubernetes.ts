@@ -1,52 +1,40 @@
 /**
- * A simulated Kubernetes API server for tests: the batch/v1 Job and v1 Pod
- * endpoints the runner uses, with Kubernetes' semantics — resourceVersion,
- * watch events, Job status conditions, foreground/background deletion,
- * activeDeadlineSeconds, ttlSecondsAfterFinished, Status error objects —
- * and it really runs each Job's container command as a local process.
- * Every created Job is validated against the Kubernetes schemas.
+ * A simulated Kubernetes API server for tests: the batch/v1 Job, v1 Pod
+ * (with pods/log) and v1 Secret endpoints the runner uses, with Kubernetes'
+ * semantics — resourceVersion, watch events, Job status conditions,
+ * foreground/background deletion, owner references (a Job's dependents go
+ * with it), activeDeadlineSeconds, ttlSecondsAfterFinished, Status error
+ * objects — and it really runs each Job's pod as local processes
+ * (fakeKubernetesPod.ts). Every created Job and Secret is validated against
+ * the Kubernetes schemas.
  */
-import { ChildProcess, spawn } from 'child_process';
-import { randomBytes, randomUUID } from 'crypto';
-import fs from 'fs';
+import { randomUUID } from 'crypto';
 import http from 'http';
 import { AddressInfo } from 'net';
-import os from 'os';
-import path from 'path';
 import { Job } from 'kubernetes-models/batch/v1';
+import {
+  copy,
+  FakeSecrets,
+  Obj,
+  parseSelector,
+  Selector,
+  send,
+  status,
+} from './fakeKubernetesApi';
+import { FakePod } from './fakeKubernetesPod';
 
-type Obj = Record<string, any>;
 type WatchClient = { res: http.ServerResponse; selector: Selector };
-type Selector = (labels: Record<string, string> | undefined) => boolean;
-
-function parseSelector(raw: string | null): Selector {
-  if (!raw) return () => true;
-  const terms = raw.split(',').map(t => t.split('='));
-  return labels => terms.every(([k, v]) => labels?.[k] === v);
-}
-
-function status(code: number, reason: string, message: string): Obj {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    reason,
-    message,
-    code,
-  };
-}
 
 export async function startFakeKubernetes(options: { token: string }) {
   let resourceVersion = 1000;
   const jobs = new Map<string, Obj>(); // key ns/name
-  const pods = new Map<string, Obj>();
-  const processes = new Map<string, ChildProcess>(); // job key
-  const killReasons = new Map<string, { reason: string; exitCode: number }>();
+  const runs = new Map<string, FakePod>(); // job key
   const timers = new Map<string, NodeJS.Timeout[]>();
   const watchers = new Set<WatchClient>();
   const created: Obj[] = [];
   const validationErrors: string[] = [];
+  /** Every request: method and path, with the query. */
+  const requests: string[] = [];
 
   const bump = (o: Obj) => {
     o.metadata.resourceVersion = String(++resourceVersion);
@@ -59,60 +47,33 @@ export async function startFakeKubernetes(options: { token: string }) {
     }
   };
   const now = () => new Date().toISOString();
+  const pods = () => [...runs.values()].map(r => r.pod);
+  const podByName = (ns: string, name: string) =>
+    [...runs.values()].find(
+      r => r.pod.metadata.namespace === ns && r.name === name,
+    );
+
+  const secrets = new FakeSecrets({
+    bump,
+    validationErrors,
+    jobUids: () => new Set([...jobs.values()].map(j => j.metadata.uid)),
+  });
 
   const remove = (key: string) => {
     const job = jobs.get(key);
     if (!job) return;
-    for (const [podKey, pod] of pods) {
-      if (pod.metadata.labels['job-name'] === job.metadata.name)
-        pods.delete(podKey);
-    }
+    runs.get(key)?.stop();
+    runs.delete(key);
     for (const t of timers.get(key) ?? []) clearTimeout(t);
     jobs.delete(key);
     bump(job);
     emit('DELETED', job);
+    secrets.collectGarbage();
   };
 
-  const kill = (
-    key: string,
-    reason: string,
-    exitCode: number,
-    signal: NodeJS.Signals,
-  ) => {
-    const child = processes.get(key);
-    if (!child?.pid) return false;
-    killReasons.set(key, { reason, exitCode });
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      return false;
-    }
-    return true;
-  };
-
-  const finish = (
-    key: string,
-    exitCode: number,
-    reason: string,
-    deadline = false,
-  ) => {
+  const finish = (key: string, exitCode: number, deadline: boolean) => {
     const job = jobs.get(key);
     if (!job) return;
-    const pod = [...pods.values()].find(
-      p => p.metadata.labels['job-name'] === job.metadata.name,
-    );
-    if (pod) {
-      pod.status.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
-      pod.status.containerStatuses = [
-        {
-          name: 'build',
-          ready: false,
-          restartCount: 0,
-          state: { terminated: { exitCode, reason, finishedAt: now() } },
-        },
-      ];
-      bump(pod);
-    }
     job.status.active = 0;
     if (exitCode === 0) {
       job.status.succeeded = 1;
@@ -156,114 +117,28 @@ export async function startFakeKubernetes(options: { token: string }) {
     }
   };
 
-  /** Starts the pod: the container's command as a local process. */
+  /** Starts the Job's pod. */
   const run = (key: string) => {
     const job = jobs.get(key)!;
-    const spec = job.spec.template.spec;
-    const container = spec.containers[0];
-    const podName = `${job.metadata.name}-${randomBytes(3)
-      .toString('hex')
-      .slice(0, 5)}`;
-    const pod: Obj = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: podName,
-        namespace: job.metadata.namespace,
-        uid: randomUUID(),
-        labels: {
-          ...(job.spec.template.metadata?.labels ?? {}),
-          'job-name': job.metadata.name,
-          'batch.kubernetes.io/job-name': job.metadata.name,
-          'controller-uid': job.metadata.uid,
-        },
-        creationTimestamp: now(),
+    const ns = job.metadata.namespace;
+    const pod = new FakePod(job, {
+      secret: name => secrets.get(ns, name),
+      changed: p => bump(p),
+      exited: exit => {
+        if (runs.get(key) === pod) finish(key, exit.exitCode, exit.deadline);
+        pod.exitedAt = Date.now();
       },
-      spec,
-      status: {
-        phase: 'Running',
-        startTime: now(),
-        containerStatuses: [
-          {
-            name: 'build',
-            ready: true,
-            restartCount: 0,
-            state: { running: { startedAt: now() } },
-          },
-        ],
-      },
-    };
-    bump(pod);
-    pods.set(`${job.metadata.namespace}/${podName}`, pod);
-
-    // emptyDir volumes become fresh local directories.
-    const mounts: Array<[string, string]> = (container.volumeMounts ?? []).map(
-      (m: Obj) => [
-        m.mountPath,
-        fs.mkdtempSync(path.join(os.tmpdir(), `fake-k8s-${m.name}-`)),
-      ],
-    );
-    const mapPath = (value: string) => {
-      for (const [mountPath, local] of mounts) {
-        if (value === mountPath || value.startsWith(`${mountPath}/`)) {
-          return local + value.slice(mountPath.length);
-        }
-      }
-      return value;
-    };
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8' };
-    for (const e of container.env ?? []) env[e.name] = mapPath(e.value ?? '');
-    const [cmd, ...args] = [
-      ...(container.command ?? []),
-      ...(container.args ?? []),
-    ];
-    const child = spawn(cmd, args, {
-      env,
-      cwd: mounts[0]?.[1] ?? os.tmpdir(),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    processes.set(key, child);
-    // Drained so the container never blocks on a full pipe.
-    child.stdout!.resume();
-    child.stderr!.resume();
-    child.on('close', (code, signal) => {
-      processes.delete(key);
-      const killed = killReasons.get(key);
-      if (killed) {
-        finish(
-          key,
-          killed.exitCode,
-          killed.reason,
-          killed.reason === 'DeadlineExceeded',
-        );
-      } else {
-        finish(
-          key,
-          code ?? (signal === 'SIGKILL' ? 137 : 143),
-          code === 0 ? 'Completed' : 'Error',
-        );
-      }
-      // A container's volumes go with it; a step the build left running in
-      // another process group may still be writing, so retry and never throw.
-      for (const [, local] of mounts) {
-        fs.promises
-          .rm(local, {
-            recursive: true,
-            force: true,
-            maxRetries: 5,
-            retryDelay: 200,
-          })
-          .catch(() => {});
-      }
-    });
+    bump(pod.pod);
+    runs.set(key, pod);
+    void pod.run();
     job.status = { ...job.status, active: 1, startTime: now() };
     bump(job);
     emit('MODIFIED', job);
     const deadline = job.spec.activeDeadlineSeconds;
     if (typeof deadline === 'number') {
       const t = setTimeout(
-        () => kill(key, 'DeadlineExceeded', 143, 'SIGTERM'),
+        () => pod.kill('DeadlineExceeded', 143, 'SIGTERM'),
         deadline * 1000,
       );
       t.unref();
@@ -271,10 +146,6 @@ export async function startFakeKubernetes(options: { token: string }) {
     }
   };
 
-  const send = (res: http.ServerResponse, code: number, body: Obj) => {
-    res.writeHead(code, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
   /** A JobList or PodList of `items`, at the current resourceVersion. */
   const sendList = (
     res: http.ServerResponse,
@@ -287,13 +158,13 @@ export async function startFakeKubernetes(options: { token: string }) {
       metadata: { resourceVersion: String(resourceVersion) },
       items,
     });
-
   const server = http.createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${options.token}`) {
       send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
     const url = new URL(req.url!, 'http://x');
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
@@ -339,7 +210,7 @@ export async function startFakeKubernetes(options: { token: string }) {
           };
           bump(job);
           jobs.set(key, job);
-          created.push(JSON.parse(JSON.stringify(body)));
+          created.push(copy(body));
           emit('ADDED', job);
           setImmediate(() => run(key));
           send(res, 201, job);
@@ -400,19 +271,19 @@ export async function startFakeKubernetes(options: { token: string }) {
             body?.propagationPolicy ??
             'Background';
           job.metadata.deletionTimestamp = now();
+          const pod = runs.get(key);
           if (policy === 'Foreground') {
             job.metadata.finalizers = ['foregroundDeletion'];
             bump(job);
             emit('MODIFIED', job);
             send(res, 200, job);
-            // Dependents (the pod and its process) go first, then the Job.
-            if (!kill(key, 'Error', 143, 'SIGTERM')) remove(key);
-            else
-              processes
-                .get(key)!
-                .once('close', () => setImmediate(() => remove(key)));
+            // Dependents (the pod and its processes) go first, then the Job.
+            pod?.kill('Error', 143, 'SIGTERM');
+            const gone = () =>
+              !pod || pod.exitedAt ? remove(key) : setTimeout(gone, 50).unref();
+            gone();
           } else {
-            kill(key, 'Error', 143, 'SIGTERM');
+            pod?.kill('Error', 143, 'SIGTERM');
             remove(key);
             send(res, 200, {
               kind: 'Status',
@@ -428,10 +299,41 @@ export async function startFakeKubernetes(options: { token: string }) {
       m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/);
       if (m && req.method === 'GET') {
         const selector = parseSelector(url.searchParams.get('labelSelector'));
-        const items = [...pods.values()].filter(
+        const items = pods().filter(
           p => p.metadata.namespace === m![1] && selector(p.metadata.labels),
         );
         sendList(res, 'pods', items);
+        return;
+      }
+      m = url.pathname.match(
+        /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/,
+      );
+      if (m && req.method === 'GET') {
+        const pod = podByName(m[1], m[2]);
+        if (!pod) {
+          send(res, 404, status(404, 'NotFound', `pods "${m[2]}" not found`));
+          return;
+        }
+        const refused = pod.serveLog(
+          res,
+          url.searchParams.get('container') ?? '',
+          url.searchParams.get('follow') === 'true',
+          url.searchParams.get('timestamps') === 'true',
+        );
+        if (refused) {
+          send(
+            res,
+            refused.code,
+            status(refused.code, 'BadRequest', refused.message),
+          );
+        }
+        return;
+      }
+      m = url.pathname.match(
+        /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/]+))?$/,
+      );
+      if (m) {
+        secrets.handle(req, res, m[1], m[2], body);
         return;
       }
       // Lists across namespaces, as Backstage's Kubernetes plugin reads
@@ -443,7 +345,7 @@ export async function startFakeKubernetes(options: { token: string }) {
       ) {
         const selector = parseSelector(url.searchParams.get('labelSelector'));
         const isPods = url.pathname === '/api/v1/pods';
-        const items = [...(isPods ? pods : jobs).values()].filter(o =>
+        const items = (isPods ? pods() : [...jobs.values()]).filter(o =>
           selector(o.metadata.labels),
         );
         sendList(res, isPods ? 'pods' : 'jobs', items);
@@ -462,38 +364,48 @@ export async function startFakeKubernetes(options: { token: string }) {
   });
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call = (method: string, path: string, body?: object) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${options.token}`,
+        'Content-Type': 'application/json',
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
 
   return {
     url,
     jobs,
-    pods,
+    /** Stored Secrets, by namespace/name. */
+    secrets: secrets.stored,
+    /** Each Job's pod as it runs: its object, container logs, what each process saw. */
+    runs,
     created,
+    /** Every Secret created through the API, as it was posted. */
+    createdSecrets: secrets.created,
     validationErrors,
+    requests,
     /** Creates a Job through the API, as kubectl or another controller would. */
     createJob: (namespace: string, job: object) =>
-      fetch(`${url}/apis/batch/v1/namespaces/${namespace}/jobs`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${options.token}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify(job),
-      }),
+      call('POST', `/apis/batch/v1/namespaces/${namespace}/jobs`, job),
+    /** Creates a Secret through the API. */
+    createSecret: (namespace: string, secret: object) =>
+      call('POST', `/api/v1/namespaces/${namespace}/secrets`, secret),
     /** Deletes a Job through the API, leaving its pods to the garbage collector. */
     deleteJob: (namespace: string, name: string) =>
-      fetch(
-        `${url}/apis/batch/v1/namespaces/${namespace}/jobs/${name}?propagationPolicy=Background`,
-        {
-          method: 'DELETE',
-          headers: { Authorization: `Bearer ${options.token}` },
-        },
+      call(
+        'DELETE',
+        `/apis/batch/v1/namespaces/${namespace}/jobs/${name}?propagationPolicy=Background`,
       ),
-    /** Kills a Job's container as the kernel's OOM killer would. */
+    /** Kills a Job's running container as the kernel's OOM killer would. */
     oomKill: (namespace: string, name: string) =>
-      kill(`${namespace}/${name}`, 'OOMKilled', 137, 'SIGKILL'),
+      runs.get(`${namespace}/${name}`)?.kill('OOMKilled', 137, 'SIGKILL') ??
+      false,
+    /** Breaks every open log stream, as a dropped connection would. */
+    cutLogStreams: () => runs.forEach(r => r.cutLogStreams()),
     async close() {
-      for (const key of [...processes.keys()])
-        kill(key, 'Error', 143, 'SIGKILL');
+      for (const r of runs.values()) r.stop();
       for (const w of watchers) w.res.end();
       for (const ts of timers.values()) ts.forEach(clearTimeout);
       server.closeAllConnections();

@@ -5,165 +5,98 @@ import {
   BatchV1Api,
   CoreV1Api,
   KubeConfig,
+  V1ContainerStatus,
   V1Job,
   V1Pod,
 } from '@kubernetes/client-node';
 import type {
   BuildExit,
+  BuildLogSink,
   BuildRequest,
   BuildRunner,
   BuildState,
 } from '@internal/plugin-novahost-node';
+import { readKubeConfig, readRunnerOptions } from './kubernetesConfig';
+import {
+  buildJob,
+  buildSecret,
+  CONTAINERS,
+  jobName,
+  KubernetesRunnerOptions,
+  LABELS,
+  secretName,
+} from './kubernetesPod';
+import { containerState, streamContainerLog } from './podLogs';
+import { PodLogFollower } from './PodLogFollower';
 
-/** Labels every build Job and its pod carry. */
-export const LABELS = {
-  managedBy: 'app.kubernetes.io/managed-by',
-  component: 'app.kubernetes.io/component',
-  project: 'novahost.dev/project',
-  deployment: 'novahost.dev/deployment',
-  kubernetesId: 'backstage.io/kubernetes-id',
-} as const;
+export {
+  buildJob,
+  buildSecret,
+  CONTAINERS,
+  jobName,
+  LABELS,
+  secretName,
+} from './kubernetesPod';
+export type { KubernetesRunnerOptions } from './kubernetesPod';
 
 const MANAGED_SELECTOR = `${LABELS.managedBy}=novahost,${LABELS.component}=build`;
 
-export type KubernetesRunnerOptions = {
-  namespace: string;
-  image: string;
-  /** Container command; the image's entrypoint when empty. */
-  command: string[];
-  imagePullPolicy?: string;
-  /** The Novahost API as build pods reach it. */
-  apiUrl: string;
-  resources: {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-  };
-  ttlSecondsAfterFinished: number;
-  /** Size limit of the writable work volume. */
-  workVolumeSize: string;
-  serviceAccountName?: string;
-};
-
-/** The Job name of a deployment: DNS-1123, stable, 45 characters. */
-export function jobName(deploymentId: string): string {
-  return `nh-build-${deploymentId.toLowerCase()}`;
-}
-
 /**
- * The batch/v1 Job of one build. Build code is untrusted, so the pod is
- * locked down: no service-account token, non-root, no privilege
- * escalation, no capabilities, RuntimeDefault seccomp, read-only root file
- * system with emptyDir work volumes, no service links, resource limits, a
- * deadline, no retries. It holds one credential: the deployment's own
- * build token.
+ * A Job whose pod has not started this long after it was created, and
+ * whose Secret does not exist, never will: the backend stopped between
+ * creating the Job and its Secret.
  */
-export function buildJob(
-  o: KubernetesRunnerOptions,
-  request: BuildRequest,
-): V1Job {
-  const labels = {
-    [LABELS.managedBy]: 'novahost',
-    [LABELS.component]: 'build',
-    [LABELS.project]: request.projectSlug,
-    [LABELS.deployment]: request.deploymentId,
-    [LABELS.kubernetesId]: request.projectSlug,
-  };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      name: jobName(request.deploymentId),
-      namespace: o.namespace,
-      labels,
-      annotations: { 'novahost.dev/project-id': request.projectId },
-    },
-    spec: {
-      backoffLimit: 0,
-      activeDeadlineSeconds: request.timeoutSeconds,
-      ttlSecondsAfterFinished: o.ttlSecondsAfterFinished,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          ...(o.serviceAccountName
-            ? { serviceAccountName: o.serviceAccountName }
-            : {}),
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            {
-              name: 'build',
-              image: o.image,
-              ...(o.imagePullPolicy
-                ? { imagePullPolicy: o.imagePullPolicy }
-                : {}),
-              ...(o.command.length ? { command: o.command } : {}),
-              env: [
-                { name: 'NOVAHOST_API_URL', value: o.apiUrl },
-                { name: 'NOVAHOST_DEPLOYMENT_ID', value: request.deploymentId },
-                { name: 'NOVAHOST_BUILD_TOKEN', value: request.token },
-                { name: 'NOVAHOST_WORKDIR', value: '/work/build' },
-                { name: 'HOME', value: '/work/home' },
-                { name: 'TMPDIR', value: '/tmp' },
-              ],
-              resources: {
-                requests: { ...o.resources.requests },
-                limits: { ...o.resources.limits },
-              },
-              securityContext: {
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                privileged: false,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              volumeMounts: [
-                { name: 'work', mountPath: '/work' },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            },
-          ],
-          volumes: [
-            { name: 'work', emptyDir: { sizeLimit: o.workVolumeSize } },
-            { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
-          ],
-        },
-      },
-    },
-  };
-}
+const SECRET_GRACE_MS = 30_000;
 
 function isNotFound(e: unknown): boolean {
   return e instanceof ApiException && e.code === 404;
 }
 
-/** What a finished or stuck pod says about why, e.g. `OOMKilled (exit 137)`. */
+const STEP_NAMES: Record<string, string> = {
+  [CONTAINERS.clone]: 'clone step',
+  [CONTAINERS.build]: 'build step',
+  [CONTAINERS.publish]: 'publish step',
+};
+
+function statusesOf(pod: V1Pod | undefined): V1ContainerStatus[] {
+  return [
+    ...(pod?.status?.initContainerStatuses ?? []),
+    ...(pod?.status?.containerStatuses ?? []),
+  ];
+}
+
+/**
+ * What a finished or stuck pod says about why, from the container that
+ * failed or is stuck, e.g. `build step: OOMKilled (exit code 137)`.
+ */
 function podReason(pod: V1Pod | undefined): {
   text?: string;
   exitCode: number | null;
 } {
-  const status = pod?.status?.containerStatuses?.[0];
-  const terminated = status?.state?.terminated;
-  if (terminated) {
+  const statuses = statusesOf(pod);
+  const step = (s: V1ContainerStatus) => STEP_NAMES[s.name] ?? s.name;
+  const failed = statuses.find(
+    s => s.state?.terminated && s.state.terminated.exitCode !== 0,
+  );
+  const terminated = failed?.state?.terminated;
+  if (failed && terminated) {
     return {
-      text: `${terminated.reason ?? 'Terminated'} (exit code ${
+      text: `${step(failed)}: ${terminated.reason ?? 'Terminated'} (exit code ${
         terminated.exitCode
       })${terminated.message ? `: ${terminated.message}` : ''}`,
       exitCode: terminated.exitCode ?? null,
     };
   }
-  const waiting = status?.state?.waiting;
-  if (waiting?.reason) {
+  const stuck = statuses.find(
+    s =>
+      s.state?.waiting?.reason && s.state.waiting.reason !== 'PodInitializing',
+  );
+  const waiting = stuck?.state?.waiting;
+  if (stuck && waiting) {
     return {
-      text: `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`,
+      text: `${step(stuck)}: ${waiting.reason}${
+        waiting.message ? `: ${waiting.message}` : ''
+      }`,
       exitCode: null,
     };
   }
@@ -179,10 +112,13 @@ const FATAL_WAITING = new Set([
 ]);
 
 /**
- * Builds as Kubernetes Jobs (production). The runner only creates, inspects
- * and deletes Jobs; the build program in the pod talks to the backend with
- * its deployment token (logs, phases, uploads), and state is reconciled from
- * Job status, so a backend restart loses nothing.
+ * Builds as Kubernetes Jobs (production). The runner creates, inspects and
+ * deletes Jobs and their token Secrets, and follows each build pod's
+ * `build` container log into the deployment's log (that step holds no
+ * token to ship it with). The program's trusted steps talk to the backend
+ * with the deployment token (phases, their own log, uploads). State is
+ * reconciled from Job status and log following resumes from the pod, so a
+ * backend restart loses nothing.
  */
 export class KubernetesBuildRunner implements BuildRunner {
   static fromConfig(
@@ -190,60 +126,16 @@ export class KubernetesBuildRunner implements BuildRunner {
     deps: { logger: LoggerService; apiUrl: string },
   ): KubernetesBuildRunner {
     const c = config.getOptionalConfig('novahost.runner.kubernetes');
-    const kc = new KubeConfig();
-    const url = c?.getOptionalString('url');
-    const kubeconfig = c?.getOptionalString('kubeconfig');
-    if (url) {
-      kc.loadFromOptions({
-        clusters: [
-          {
-            name: 'novahost',
-            server: url,
-            caData: c?.getOptionalString('caData'),
-            skipTLSVerify: c?.getOptionalBoolean('skipTLSVerify') ?? false,
-          },
-        ],
-        users: [{ name: 'novahost', token: c?.getOptionalString('token') }],
-        contexts: [{ name: 'novahost', cluster: 'novahost', user: 'novahost' }],
-        currentContext: 'novahost',
-      });
-    } else if (kubeconfig) {
-      kc.loadFromFile(kubeconfig);
-    } else {
-      kc.loadFromCluster();
-    }
-    const image = c?.getOptionalString('image');
-    if (!image) {
-      throw new Error(
-        'novahost.runner.kubernetes.image must name the build program image',
-      );
-    }
-    const apiUrl = c?.getOptionalString('apiUrl') ?? deps.apiUrl;
-    const options: KubernetesRunnerOptions = {
-      namespace: c?.getOptionalString('namespace') ?? 'novahost-builds',
-      image,
-      command: c?.getOptionalStringArray('command') ?? [],
-      imagePullPolicy: c?.getOptionalString('imagePullPolicy'),
-      apiUrl: apiUrl.replace(/\/+$/, ''),
-      resources: {
-        requests: {
-          cpu: c?.getOptionalString('resources.requests.cpu') ?? '500m',
-          memory: c?.getOptionalString('resources.requests.memory') ?? '1Gi',
-        },
-        limits: {
-          cpu: c?.getOptionalString('resources.limits.cpu') ?? '2',
-          memory: c?.getOptionalString('resources.limits.memory') ?? '4Gi',
-        },
-      },
-      ttlSecondsAfterFinished:
-        c?.getOptionalNumber('ttlSecondsAfterFinished') ?? 600,
-      workVolumeSize: c?.getOptionalString('workVolumeSize') ?? '10Gi',
-      serviceAccountName: c?.getOptionalString('serviceAccountName'),
-    };
+    const kc = readKubeConfig(c);
+    const options = readRunnerOptions(c, deps.apiUrl);
     deps.logger.info(
       `Builds run as Kubernetes Jobs in namespace ${options.namespace} (${
         kc.getCurrentCluster()?.server
-      })`,
+      })${
+        options.runtimeClassName
+          ? `, runtime class ${options.runtimeClassName}`
+          : ''
+      }`,
     );
     return new KubernetesBuildRunner(kc, options, deps.logger);
   }
@@ -251,14 +143,37 @@ export class KubernetesBuildRunner implements BuildRunner {
   readonly buildsDieWithBackend = false;
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
+  private readonly follower: PodLogFollower;
 
   constructor(
-    kc: KubeConfig,
+    private readonly kc: KubeConfig,
     readonly options: KubernetesRunnerOptions,
     private readonly logger: LoggerService,
   ) {
     this.batch = kc.makeApiClient(BatchV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
+    this.follower = new PodLogFollower({
+      container: CONTAINERS.build,
+      logger,
+      source: {
+        pod: async id => {
+          const pod = await this.pod(id);
+          if (pod) return pod;
+          return (await this.job(id)) ? undefined : 'gone';
+        },
+        stream: (pod, container, onLine, signal) =>
+          streamContainerLog(
+            this.kc,
+            { namespace: options.namespace, pod, container },
+            onLine,
+            signal,
+          ),
+      },
+    });
+  }
+
+  setLogSink(sink: BuildLogSink): void {
+    this.follower.setSink(sink);
   }
 
   /** Fails at startup with a clear error when the namespace cannot be used. */
@@ -279,21 +194,46 @@ export class KubernetesBuildRunner implements BuildRunner {
     }
   }
 
+  /**
+   * Creates the Job, then its token Secret owned by it. In this order the
+   * Secret never exists without an owner, so the garbage collector always
+   * deletes it with the Job, even if this process dies in between; and the
+   * pod cannot start without it, because its Secret volume is not optional
+   * (the kubelet keeps the pod waiting and retries the mount).
+   */
   async start(
     request: BuildRequest,
     _onExit: (exit: BuildExit) => void,
   ): Promise<{ handle: string }> {
+    const { namespace } = this.options;
     const job = buildJob(this.options, request);
+    const name = job.metadata!.name!;
+    let created: V1Job;
     try {
-      await this.batch.createNamespacedJob({
-        namespace: this.options.namespace,
-        body: job,
-      });
+      created = await this.batch.createNamespacedJob({ namespace, body: job });
     } catch (e) {
       // Created by an earlier attempt whose answer was lost: it is ours.
       if (!(e instanceof ApiException && e.code === 409)) throw e;
+      created = await this.batch.readNamespacedJob({ name, namespace });
     }
-    return { handle: `job:${this.options.namespace}/${job.metadata!.name}` };
+    try {
+      await this.core.createNamespacedSecret({
+        namespace,
+        body: buildSecret(this.options, request, {
+          name,
+          uid: created.metadata!.uid!,
+        }),
+      });
+    } catch (e) {
+      if (!(e instanceof ApiException && e.code === 409)) {
+        await this.cancel(request.deploymentId).catch(() => {});
+        // Never the API's message: it could quote the object.
+        const code = e instanceof ApiException ? `HTTP ${e.code}` : 'no answer';
+        throw new Error(`Could not create the build's token Secret (${code})`);
+      }
+    }
+    void this.follower.follow(request.deploymentId);
+    return { handle: `job:${namespace}/${name}` };
   }
 
   async cancel(deploymentId: string): Promise<void> {
@@ -316,18 +256,34 @@ export class KubernetesBuildRunner implements BuildRunner {
     return pods.items[0];
   }
 
-  async inspect(deploymentId: string): Promise<BuildState> {
-    let job: V1Job;
+  private async job(deploymentId: string): Promise<V1Job | undefined> {
     try {
-      job = await this.batch.readNamespacedJob({
+      return await this.batch.readNamespacedJob({
         name: jobName(deploymentId),
         namespace: this.options.namespace,
       });
     } catch (e) {
-      if (isNotFound(e)) return { state: 'missing' };
+      if (isNotFound(e)) return undefined;
       throw e;
     }
-    if (job.metadata?.deletionTimestamp) return { state: 'missing' };
+  }
+
+  private async secretExists(deploymentId: string): Promise<boolean> {
+    try {
+      await this.core.readNamespacedSecret({
+        name: secretName(deploymentId),
+        namespace: this.options.namespace,
+      });
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  async inspect(deploymentId: string): Promise<BuildState> {
+    const job = await this.job(deploymentId);
+    if (!job || job.metadata?.deletionTimestamp) return { state: 'missing' };
     const conditions = job.status?.conditions ?? [];
     const has = (type: string) =>
       conditions.find(c => c.type === type && c.status === 'True');
@@ -345,14 +301,30 @@ export class KubernetesBuildRunner implements BuildRunner {
       return { state: 'failed', reason, exitCode: why.exitCode };
     }
     const pod = await this.pod(deploymentId).catch(() => undefined);
-    const waiting = pod?.status?.containerStatuses?.[0]?.state?.waiting;
-    if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
+    const fatal = statusesOf(pod).find(s =>
+      FATAL_WAITING.has(s.state?.waiting?.reason ?? ''),
+    );
+    if (fatal) {
       return {
         state: 'failed',
         reason: `The build pod cannot start: ${podReason(pod).text}`,
         exitCode: null,
       };
     }
+    const age = Date.now() - (job.metadata?.creationTimestamp?.getTime() ?? 0);
+    if (
+      (!pod || containerState(pod, CONTAINERS.clone) === 'waiting') &&
+      age > SECRET_GRACE_MS &&
+      !(await this.secretExists(deploymentId))
+    ) {
+      return {
+        state: 'failed',
+        reason: 'The build pod cannot start: its token Secret is missing',
+        exitCode: null,
+      };
+    }
+    // After a restart, or on another replica: pick the build log up again.
+    void this.follower.follow(deploymentId);
     return { state: 'running' };
   }
 
@@ -384,6 +356,7 @@ export class KubernetesBuildRunner implements BuildRunner {
   }
 
   async close(): Promise<void> {
-    // Jobs outlive this process on purpose.
+    // Jobs outlive this process on purpose; another process follows their logs.
+    this.follower.close();
   }
 }

@@ -123,6 +123,13 @@ export async function createNovahost(
     maxOutputBytes: limits.maxOutputBytes,
     maxProjectStoredBytes: limits.maxProjectStoredBytes,
   });
+  // Build output a runner collects itself (on Kubernetes the log of the
+  // build container, which holds no token) takes the program's way in, with
+  // the same limits and redaction; that container has no token to leak.
+  runner.setLogSink?.(async (id, lines) => {
+    const row = await db.getDeployment(id);
+    if (row) await buildSession.appendLogs(row, lines, '');
+  });
   const domains = new DomainService({
     db,
     projects,

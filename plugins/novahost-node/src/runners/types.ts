@@ -6,7 +6,10 @@ export type BuildRequest = {
   deploymentId: string;
   projectId: string;
   projectSlug: string;
-  /** Bearer token scoped to this deployment; goes to the build program's env only. */
+  /**
+   * Bearer token scoped to this deployment, for the program's trusted steps
+   * only (never the step that runs the project's commands).
+   */
   token: string;
   /** The build fails after this long. */
   timeoutSeconds: number;
@@ -28,10 +31,30 @@ export type BuildState =
   /** The runner has no trace of it (process gone, Job deleted). */
   | { state: 'missing' };
 
+/** A line of build output a runner collected itself (a followed container log). */
+export type RunnerLogLine = {
+  /** The line's number from the runner; the store drops numbers it has. */
+  clientSeq: number;
+  ts: Date;
+  stream: 'stdout' | 'stderr' | 'system';
+  text: string;
+};
+
+/**
+ * Where a runner delivers the build output it collects itself, into the
+ * deployment's log (with its limits and redaction). Rejects when the lines
+ * were not stored; the runner sends them again.
+ */
+export type BuildLogSink = (
+  deploymentId: string,
+  lines: RunnerLogLine[],
+) => Promise<void>;
+
 /**
  * Runs the build program somewhere. The program itself talks to the backend
- * (spec, logs, phases, uploads); the runner only starts it, stops it, and
- * reports how it ended.
+ * (spec, logs, phases, uploads); the runner starts it, stops it, reports
+ * how it ended and, where the build step cannot ship its own log, delivers
+ * it (setLogSink).
  */
 export interface BuildRunner {
   /** Starts the build; resolves with a handle to find it again (pid, Job name). */
@@ -48,6 +71,13 @@ export interface BuildRunner {
    * Kubernetes Jobs outlive a backend restart and finish on their own.
    */
   readonly buildsDieWithBackend: boolean;
+  /**
+   * Called once at startup, before any build starts, on runners that
+   * collect build output themselves: on Kubernetes the untrusted build step
+   * holds no token to ship its log with, so the runner follows its
+   * container log and delivers the lines to `sink`.
+   */
+  setLogSink?(sink: BuildLogSink): void;
   /** Removes runner resources of builds that are no longer active; returns how many. */
   cleanup?(activeDeploymentIds: Set<string>): Promise<number>;
   close(): Promise<void>;
