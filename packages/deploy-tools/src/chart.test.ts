@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import {
   checkChart,
   mergedValues,
@@ -108,7 +109,7 @@ describe.each(VALUE_SETS)(
       );
     });
 
-    it('limits the runner to Jobs and their pods in the build namespace', () => {
+    it('limits the runner to Jobs, their pods and logs, and their token Secrets in the build namespace', () => {
       expect(of('ClusterRole')).toEqual([]);
       expect(of('ClusterRoleBinding')).toEqual([]);
       const runnerRoles = of('Role').filter(r =>
@@ -125,6 +126,15 @@ describe.each(VALUE_SETS)(
           verbs: ['create', 'get', 'list', 'delete'],
         },
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+        // The build container's log, which the backend follows.
+        { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+        // Each build's token Secret: created, read by name, deleted; never
+        // listed or watched.
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          verbs: ['create', 'get', 'delete'],
+        },
       ]);
       const [binding] = of('RoleBinding').filter(
         b => b.roleRef.name === role.metadata.name,
@@ -144,7 +154,7 @@ describe.each(VALUE_SETS)(
       ]);
     });
 
-    it('grants nothing else but read access for the portal views, never to secrets', () => {
+    it('grants nothing else but read access for the portal views, never to other secrets', () => {
       const namespaces = new Set([RELEASE_NS, buildNs]);
       const rules = of('Role').flatMap(r =>
         r.rules.map((rule: any) => ({ role: r.metadata, ...rule })),
@@ -158,19 +168,25 @@ describe.each(VALUE_SETS)(
           r.verbs.some((v: string) => !['get', 'list', 'watch'].includes(v)),
       );
       expect(writes).toEqual([]);
+      // The one exception: the runner's token Secrets in the build namespace.
+      const secretRules = rules.filter(r => r.resources.includes('secrets'));
+      expect(secretRules.map(r => [r.role.name, r.role.namespace])).toEqual([
+        [expect.stringMatching(/-build-runner$/), buildNs],
+      ]);
       const broad = rules.filter(
         r =>
-          r.verbs.includes('*') ||
-          r.resources.includes('*') ||
-          r.apiGroups.includes('*') ||
-          r.resources.some((x: string) =>
-            [
-              'secrets',
-              'pods/exec',
-              'pods/attach',
-              'serviceaccounts/token',
-            ].includes(x),
-          ),
+          r !== secretRules[0] &&
+          (r.verbs.includes('*') ||
+            r.resources.includes('*') ||
+            r.apiGroups.includes('*') ||
+            r.resources.some((x: string) =>
+              [
+                'secrets',
+                'pods/exec',
+                'pods/attach',
+                'serviceaccounts/token',
+              ].includes(x),
+            )),
       );
       expect(broad).toEqual([]);
       for (const b of of('RoleBinding')) {
@@ -355,6 +371,28 @@ describe.each(VALUE_SETS)(
       );
     });
 
+    it('places build pods where the values say: node pool, tolerations, runtime class', () => {
+      const config = parse(
+        one('ConfigMap', '-app-config').data['app-config.chart.yaml'],
+      );
+      const k8s = config.novahost.runner.kubernetes;
+      const { nodeSelector, tolerations, runtimeClassName } =
+        values.buildRunner;
+      expect(k8s.nodeSelector).toEqual(
+        Object.keys(nodeSelector).length ? nodeSelector : undefined,
+      );
+      expect(k8s.tolerations).toEqual(
+        tolerations.length ? tolerations : undefined,
+      );
+      expect(k8s.runtimeClassName).toEqual(runtimeClassName || undefined);
+      if (name === 'values-production.yaml') {
+        expect(k8s).toMatchObject({
+          nodeSelector: { 'novahost.dev/pool': 'builds' },
+          runtimeClassName: 'gvisor',
+        });
+      }
+    });
+
     it('tells the backend which image and service account builds use', () => {
       const env = one('Deployment', '-backend').spec.template.spec.containers[0]
         .env;
@@ -427,6 +465,17 @@ describe('values.schema.json', () => {
     [
       'a non-CIDR in clusterCidrs',
       (v: any) => (v.buildRunner.networkPolicy.clusterCidrs = ['everything']),
+      'must match pattern',
+    ],
+    [
+      'a build toleration with an unknown operator',
+      (v: any) =>
+        (v.buildRunner.tolerations = [{ key: 'a', operator: 'Sometimes' }]),
+      'must be equal to one of the allowed values',
+    ],
+    [
+      'a build runtime class that is no Kubernetes name',
+      (v: any) => (v.buildRunner.runtimeClassName = 'G Visor'),
       'must match pattern',
     ],
     [
