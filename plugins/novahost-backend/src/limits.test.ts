@@ -30,7 +30,7 @@ describe.each(databases.eachSupportedId())('limits on %p', id => {
         .send({});
 
     it('supersedes a queued deployment of the same ref and refuses a user past maxQueuedPerUser with 429', async () => {
-      const projects = [];
+      const projects: Array<{ id: string }> = [];
       for (const name of ['Queue One', 'Queue Two', 'Queue Three']) {
         const { project } = await nh.createSiteProject(name, {
           files: { 'index.html': name },

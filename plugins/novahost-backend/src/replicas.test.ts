@@ -44,7 +44,7 @@ describe.each(databases.eachSupportedId())('two replicas on %p', id => {
   it('holds the concurrency limit across replicas and fans logs and routes out through Redis', async () => {
     // Three projects: deploys of one project and ref would supersede each
     // other while queued.
-    const projects = [];
+    const projects: Array<{ id: string }> = [];
     for (const name of ['Replicated', 'Replicated Two', 'Replicated Three']) {
       const { project: p } = await a.createSiteProject(name, {
         files: { 'index.html': 'r' },
