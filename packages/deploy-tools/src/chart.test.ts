@@ -385,12 +385,6 @@ describe.each(VALUE_SETS)(
         tolerations.length ? tolerations : undefined,
       );
       expect(k8s.runtimeClassName).toEqual(runtimeClassName || undefined);
-      if (name === 'values-production.yaml') {
-        expect(k8s).toMatchObject({
-          nodeSelector: { 'novahost.dev/pool': 'builds' },
-          runtimeClassName: 'gvisor',
-        });
-      }
     });
 
     it('tells the backend which image and service account builds use', () => {
@@ -487,6 +481,24 @@ describe('values.schema.json', () => {
     const v = valid();
     mutate(v);
     expect(validateValues(v).join('\n')).toContain(message);
+  });
+
+  it('runs production builds on the build node pool, under gVisor', () => {
+    const production = VALUE_SETS.find(
+      set => set.name === 'values-production.yaml',
+    )!;
+    const values = mergedValues({ valueFiles: production.valueFiles }) as any;
+    expect(values.buildRunner).toMatchObject({
+      nodeSelector: { 'novahost.dev/pool': 'builds' },
+      tolerations: [
+        {
+          key: 'novahost.dev/builds',
+          operator: 'Exists',
+          effect: 'NoSchedule',
+        },
+      ],
+      runtimeClassName: 'gvisor',
+    });
   });
 
   it('accepts the defaults and production values', () => {
