@@ -8,10 +8,25 @@ import { LocalBuildRunner, sandboxReadOnlyPaths } from './LocalBuildRunner';
 jest.setTimeout(60_000);
 
 describe('sandboxReadOnlyPaths', () => {
-  it('shows builds the Node.js installation running the backend', () => {
-    expect(
-      sandboxReadOnlyPaths('/var/builds', {}, '/opt/node-22/bin/node'),
-    ).toEqual(['/opt/node-22']);
+  let root: string;
+  /** A Node.js distribution (bin/node and include/node/node.h) under `dir`. */
+  const distribution = (dir: string) => {
+    fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'include', 'node'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'bin', 'node'), '');
+    fs.writeFileSync(path.join(dir, 'include', 'node', 'node.h'), '');
+    return path.join(dir, 'bin', 'node');
+  };
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-ro-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('shows builds the Node.js distribution running the backend', () => {
+    const node = distribution(path.join(root, 'node-22'));
+    expect(sandboxReadOnlyPaths('/var/builds', {}, node)).toEqual([
+      path.join(root, 'node-22'),
+    ]);
     // Already visible with the system.
     expect(sandboxReadOnlyPaths('/var/builds', {}, '/usr/bin/node')).toEqual(
       [],
@@ -21,38 +36,36 @@ describe('sandboxReadOnlyPaths', () => {
     ).toEqual([]);
   });
 
-  it('narrows to the node binary a directory that holds the checkout or the work directories', () => {
-    const inCheckout = path.join(process.cwd(), 'bin', 'node');
-    expect(sandboxReadOnlyPaths('/var/builds', {}, inCheckout)).toEqual([
-      inCheckout,
-    ]);
+  it('shows only the node binary of any other directory, or of one that holds the checkout or the work directories', () => {
+    // A home directory with bin/node: not a distribution.
+    const home = path.join(root, 'home');
+    fs.mkdirSync(path.join(home, 'bin'), { recursive: true });
     expect(
-      sandboxReadOnlyPaths('/srv/nh/builds', {}, '/srv/nh/bin/node'),
-    ).toEqual(['/srv/nh/bin/node']);
+      sandboxReadOnlyPaths('/var/builds', {}, path.join(home, 'bin', 'node')),
+    ).toEqual([path.join(home, 'bin', 'node')]);
+    const node = distribution(path.join(root, 'nh'));
+    expect(
+      sandboxReadOnlyPaths(path.join(root, 'nh', 'builds'), {}, node),
+    ).toEqual([node]);
     expect(sandboxReadOnlyPaths('/var/builds', {}, '/node')).toEqual(['/node']);
   });
 
   it('adds the CA bundles the operator points builds to, never a directory holding the checkout', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-ca-'));
-    const bundle = path.join(dir, 'corp-ca.pem');
+    const bundle = path.join(root, 'corp-ca.pem');
     fs.writeFileSync(bundle, 'pem');
-    try {
-      expect(
-        sandboxReadOnlyPaths(
-          '/var/builds',
-          {
-            NODE_EXTRA_CA_CERTS: bundle,
-            SSL_CERT_DIR: '/etc/ssl/certs',
-            npm_config_cafile: '/',
-            SSL_CERT_FILE: path.join(dir, 'missing.pem'),
-            HOME: dir,
-          },
-          '/opt/node/bin/node',
-        ),
-      ).toEqual(['/opt/node', bundle]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    expect(
+      sandboxReadOnlyPaths(
+        '/var/builds',
+        {
+          NODE_EXTRA_CA_CERTS: bundle,
+          SSL_CERT_DIR: '/etc/ssl/certs',
+          npm_config_cafile: '/',
+          SSL_CERT_FILE: path.join(root, 'missing.pem'),
+          HOME: root,
+        },
+        '/opt/node/bin/node',
+      ),
+    ).toEqual(['/opt/node/bin/node', bundle]);
   });
 });
 

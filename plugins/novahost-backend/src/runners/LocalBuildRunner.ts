@@ -26,9 +26,10 @@ const holds = (dir: string, p: string) =>
 /**
  * Host paths a sandboxed build sees read-only besides the system: the
  * Node.js installation running the backend (builds use the same node) and
- * CA bundles the operator points builds to. A path that would also expose
- * the backend's working directory (the checkout, app-config, `.novahost/`)
- * or the build work directories is narrowed to the file itself or left out.
+ * CA bundles the operator points builds to. A directory that would also
+ * expose the backend's working directory (the checkout, app-config,
+ * `.novahost/`) or the build work directories is narrowed to the node
+ * binary or left out.
  */
 export function sandboxReadOnlyPaths(
   workDirectory: string,
@@ -42,9 +43,13 @@ export function sandboxReadOnlyPaths(
   const add = (p: string) => {
     if (!visible.some(v => holds(v, p)) && !binds.includes(p)) binds.push(p);
   };
-  const bin = path.dirname(execPath);
-  const prefix = path.basename(bin) === 'bin' ? path.dirname(bin) : bin;
-  add(safe(prefix) ? prefix : execPath);
+  // A Node.js distribution (bin/node, include/node, npm in lib): all of it;
+  // any other directory a node binary sits in: the binary.
+  const prefix = path.dirname(path.dirname(execPath));
+  const distribution =
+    path.basename(path.dirname(execPath)) === 'bin' &&
+    fs.existsSync(path.join(prefix, 'include', 'node', 'node.h'));
+  add(distribution && safe(prefix) ? prefix : execPath);
   for (const [key, value] of Object.entries(env)) {
     if (
       value &&
