@@ -125,6 +125,12 @@ class Delivery {
  * container as long as it does not rotate it: see the chart's notes on
  * containerLogMaxSize). `sinceTime` is not used: its precision is the
  * server's, and two lines of the same instant cannot be told apart.
+ *
+ * Every replica that reconciles a running build follows it (a stream
+ * each); the store's numbering keeps the log free of duplicates. The build
+ * container's lines reach the log within a batch interval, before the
+ * kubelet has started the publish container; lines a restarted backend
+ * picks up late are appended after what arrived meanwhile.
  */
 export class PodLogFollower {
   private readonly active = new Map<string, AbortController>();
