@@ -9,6 +9,7 @@ import os from 'os';
 import path from 'path';
 import {
   Deployment,
+  logTexts,
   NovahostTestBackend,
   startNovahostTestBackend,
   user,
@@ -259,5 +260,53 @@ describe('builds on the local runner', () => {
     expect(
       fs.readFileSync(stored(neighbourDone.id, 'index.html'), 'utf8'),
     ).toBe('neighbour');
+  });
+});
+
+describe('the local runner without a working sandbox', () => {
+  const savedPath = process.env.PATH;
+  afterEach(() => {
+    process.env.PATH = savedPath;
+  });
+
+  it('refuses builds with the reason and what to do, and keeps the backend up', async () => {
+    // No bwrap on the PATH the runner gives the build program.
+    process.env.PATH = path.dirname(process.execPath);
+    const nh = await startNovahostTestBackend({
+      novahost: { runner: { type: 'local' } },
+    });
+    try {
+      const { deployment } = await nh.deploySite('Refused', {
+        files: { 'index.html': 'x' },
+      });
+      const failed = await nh.waitForDeployment(
+        deployment.id,
+        d => d.status === 'failed',
+      );
+      expect(failed.error).toContain(
+        'The local runner sandbox (bubblewrap) is unavailable: bwrap was not found on PATH. Install bubblewrap (scripts/setup.sh does) or set novahost.runner.local.sandbox: false to run builds as trusted code',
+      );
+      expect((await nh.api.get('/api/novahost/health')).status).toBe(200);
+    } finally {
+      await nh.stop();
+    }
+  });
+
+  it('with sandbox: false, builds and says in the log that the code ran as trusted code', async () => {
+    const nh = await startNovahostTestBackend({
+      novahost: { runner: { type: 'local', local: { sandbox: false } } },
+    });
+    try {
+      const { deployment } = await nh.deploySite('Trusted', {
+        files: { 'index.html': 'x' },
+      });
+      const texts = logTexts(await nh.logs(deployment.id));
+      expect(texts).toContain(
+        'This build runs without the sandbox (novahost.runner.local.sandbox: false): its commands run as trusted code with access to this machine',
+      );
+      expect((await nh.getDeployment(deployment.id)).status).toBe('ready');
+    } finally {
+      await nh.stop();
+    }
   });
 });
