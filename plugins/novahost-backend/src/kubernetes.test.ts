@@ -279,4 +279,32 @@ fs.writeFileSync('dist/index.html', '<h1>k8s</h1>');
     );
     expect(reads.length).toBeGreaterThanOrEqual(3);
   });
+
+  it('takes the followed lines through the log limits and redaction', async () => {
+    await suite.nh.stop();
+    await start({ maxLogLines: 25 });
+    const project = await createSiteProject('Limited', {
+      files: { 'index.html': 'limited' },
+      lines: 40,
+    });
+    fs.writeFileSync(
+      `${project.repo.dir}/build.js`,
+      `${fs.readFileSync(`${project.repo.dir}/build.js`, 'utf8')}
+console.log('npm token ghp_${'a'.repeat(36)}');`,
+    );
+    execFileSync(
+      'git',
+      ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-q', '-am', 'x'],
+      { cwd: project.repo.dir },
+    );
+    const d = await suite.nh.deploy(project.id);
+    const events = await suite.nh.logs(d.id, { timeoutMs: 60_000 });
+    expect(events[events.length - 1].data.status).toBe('ready');
+    const texts = logTexts(events);
+    expect(texts.some(t => /^Log truncated after 25 lines/.test(t))).toBe(true);
+    expect(texts).not.toContain('build line 40 of 40');
+    expect(texts).toContain('build line 1 of 40');
+    expect(texts).toContain('npm token ghp_***');
+    expect(texts.join('\n')).not.toMatch(/ghp_a{36}/);
+  });
 });

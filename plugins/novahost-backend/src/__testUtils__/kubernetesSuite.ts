@@ -49,13 +49,14 @@ export function kubernetesSuite(
   let stablePort = 0;
   let forwarder: net.Server;
 
-  const start = async () => {
+  /** Starts a backend; `builds` adds to its novahost.builds config. */
+  const start = async (builds: Record<string, number> = {}) => {
     scheduler = newScheduler();
     nh = await startNovahostTestBackend({
       knex,
       features: [scheduler.factory()],
       novahost: {
-        builds: { concurrency: 2, timeoutSeconds: 60 },
+        builds: { concurrency: 2, timeoutSeconds: 60, ...builds },
         runner: {
           type: 'kubernetes',
           kubernetes: {
