@@ -64,6 +64,11 @@ describe.each(databases.eachSupportedId())(
       // while this one runs; its own is accepted.
       expect((await internal(oom.id, spentToken)).status).toBe(401);
       expect((await internal(oom.id, tokenOf(oom.id))).status).toBe(200);
+      // And only for the build protocol: the public API does not take it.
+      const publicCall = await suite.nh.api
+        .get(`/api/novahost/deployments/${oom.id}`)
+        .set('Authorization', `Bearer ${tokenOf(oom.id)}`);
+      expect(publicCall.status).toBe(401);
       expect(suite.k8s.oomKill(NS, jobName(oom.id))).toBe(true);
       const oomed = await waitFor(oom.id, x => x.status === 'failed', 30_000);
       expect(oomed.error).toMatch(/build step: OOMKilled \(exit code 137\)/);
