@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { startEgressProxy, type EgressProxy } from './egress.ts';
 import { lineSplitter } from './logShipper.ts';
 import { spawnInSandbox, type SandboxOptions } from './sandbox.ts';
 
@@ -18,7 +19,8 @@ export class StepError extends Error {
 export interface RunOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
-  onLine: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Output lines; `system`: the sandbox's notes (a refused egress). */
+  onLine: (stream: 'stdout' | 'stderr' | 'system', text: string) => void;
   /** Kill the step (and everything it started) after this long. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -38,13 +40,36 @@ const TAIL_LINES = 20;
  * rejects with a {@link StepError} carrying the exit code and the tail of the
  * output otherwise. The step runs in its own process group so a timeout or
  * cancel stops everything it started; in a sandbox, its PID namespace ends
- * with it, taking along even processes that left the group (setsid).
+ * with it, taking along even processes that left the group (setsid). A
+ * sandboxed command reaches the network only through an egress proxy of
+ * its own (egress.ts), which lives as long as the command.
  */
-export function run(
+export async function run(
   label: string,
   command: string,
   args: string[],
   options: RunOptions,
+): Promise<void> {
+  let egress: EgressProxy | undefined;
+  if (options.sandbox) {
+    egress = await startEgressProxy({
+      allow: options.sandbox.egressAllow ?? [],
+      onRefused: line => options.onLine('system', line),
+    });
+  }
+  try {
+    await runChild(label, command, args, options, egress?.socket);
+  } finally {
+    await egress?.close();
+  }
+}
+
+function runChild(
+  label: string,
+  command: string,
+  args: string[],
+  options: RunOptions,
+  egressSocket: string | undefined,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = options.sandbox
@@ -55,6 +80,7 @@ export function run(
             : [command, ...args],
           options.cwd,
           options.env,
+          egressSocket,
         )
       : spawn(command, args, {
           cwd: options.cwd,

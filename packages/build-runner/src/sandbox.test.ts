@@ -7,6 +7,8 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run, StepError } from './exec.ts';
@@ -44,6 +46,25 @@ describe('sandboxFromEnv', () => {
       ),
     ).toThrow("'rel/dir' is not absolute");
   });
+
+  it('takes the egress allow list, and fails on a malformed entry', () => {
+    const env: NodeJS.ProcessEnv = {
+      NOVAHOST_SANDBOX: 'bwrap',
+      NOVAHOST_SANDBOX_EGRESS_ALLOW: '127.0.0.1:4873, [::1]:80',
+    };
+    expect(sandboxFromEnv(env, '/w')).toEqual({
+      workdir: '/w',
+      roBinds: [],
+      egressAllow: ['127.0.0.1:4873', '[::1]:80'],
+    });
+    expect(env).toEqual({});
+    expect(() =>
+      sandboxFromEnv(
+        { NOVAHOST_SANDBOX: 'bwrap', NOVAHOST_SANDBOX_EGRESS_ALLOW: 'x' },
+        '/w',
+      ),
+    ).toThrow("egress allow list: 'x' is not host:port");
+  });
 });
 
 describe('sandboxArgs', () => {
@@ -65,6 +86,7 @@ describe('sandboxArgs', () => {
         '--new-session',
       ]),
     );
+    expect(args).not.toContain('--share-net');
     expect(pairs('--bind')).toEqual([['/tmp/b/work', '/tmp/b/work']]);
     expect(pairs('--ro-bind')).toEqual([
       ['/usr', '/usr'],
@@ -132,7 +154,7 @@ describe('run in the sandbox', () => {
         'ls /tmp | wc -l',
       ].join('; '),
     );
-    // bwrap's init, the shell, ls and grep at most.
+    // bwrap's init, the egress forwarder, the shell, ls and grep at most.
     expect(Number(out[0])).toBeLessThanOrEqual(5);
     expect(out).toContain('no-parent');
     expect(out).toContain(`yes ${join(workdir, 'home')}`);
@@ -187,5 +209,91 @@ describe('run in the sandbox', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     await new Promise(r => setTimeout(r, 2500));
     expect(readdirSync(workdir)).toEqual(['home']);
+  });
+});
+
+describe('the network of the sandbox', () => {
+  let workdir: string;
+  let server: http.Server;
+  let serverUrl: string;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.end('allowed');
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    workdir = mkdtempSync(join(tmpdir(), 'novahost-sandbox-'));
+    mkdirSync(join(workdir, 'home'));
+  });
+  afterEach(() => rmSync(workdir, { recursive: true, force: true }));
+
+  const sh = async (command: string, allow: string[]) => {
+    const lines: Array<[string, string]> = [];
+    await run('Build command', command, [], {
+      cwd: workdir,
+      env: {
+        PATH: `${NODE_PREFIX}/bin:/usr/bin:/bin`,
+        HOME: join(workdir, 'home'),
+      },
+      shell: true,
+      sandbox: { workdir, roBinds: [NODE_PREFIX], egressAllow: allow },
+      onLine: (stream, text) => lines.push([stream, text]),
+    });
+    return lines;
+  };
+
+  it('reaches an allow-listed server through the proxy with curl, git, npm and node', async () => {
+    const host = serverUrl.slice('http://'.length);
+    const lines = await sh(
+      [
+        `curl -sS ${serverUrl}/curl; echo`,
+        `git ls-remote ${serverUrl}/git >/dev/null 2>&1`,
+        `npm view --registry ${serverUrl}/npm/ left-pad >/dev/null 2>&1`,
+        `node -e "fetch('${serverUrl}/fetch').then(r => r.text()).then(console.log)"`,
+        `node -e "require('http').get('${serverUrl}/http', r => r.pipe(process.stdout))"`,
+      ].join('; '),
+      [host],
+    );
+    expect(requests).toEqual(
+      expect.arrayContaining(['/curl', '/fetch', '/http']),
+    );
+    expect(requests.some(r => r.startsWith('/git/info/refs'))).toBe(true);
+    expect(requests.some(r => r.startsWith('/npm/'))).toBe(true);
+    expect(lines.filter(([s]) => s === 'stdout').map(([, t]) => t)).toEqual([
+      'allowed',
+      'allowed',
+      'allowed',
+    ]);
+    // No warning of the experimental env proxy in every node.
+    expect(lines.filter(([s]) => s === 'stderr')).toEqual([]);
+  });
+
+  it('reaches nothing of the host directly, and the proxy refuses it with a log line', async () => {
+    const host = serverUrl.slice('http://'.length);
+    const lines = await sh(
+      [
+        `curl -sS --noproxy '*' -m 5 ${serverUrl}/direct 2>&1 | sed 's/ after.*//'`,
+        `curl -sS -m 5 ${serverUrl}/proxied`,
+        `curl -sS -m 5 -p ${serverUrl}/tunneled 2>&1 | tail -1`,
+      ].join('; '),
+      [],
+    );
+    expect(requests).not.toEqual(
+      expect.arrayContaining(['/direct', '/proxied', '/tunneled']),
+    );
+    const stdout = lines.filter(([s]) => s === 'stdout').map(([, t]) => t);
+    expect(stdout[0]).toMatch(/Failed to connect to 127.0.0.1 port/);
+    expect(stdout[1]).toBe(`egress to ${host} refused: loopback`);
+    expect(stdout[2]).toMatch(/CONNECT tunnel failed, response 403/);
+    // Once, as a line of the sandbox, however often it was tried.
+    expect(lines.filter(([s]) => s === 'system')).toEqual([
+      ['system', `egress to ${host} refused: loopback`],
+    ]);
   });
 });

@@ -5,13 +5,18 @@
  * directory writable, and sees no process of the host: not the backend, not
  * this program (which holds the build token), not another build. When the
  * command exits, the PID namespace ends and the kernel kills everything it
- * started, daemons included.
+ * started, daemons included. Its network namespace has only its own
+ * loopback: the one way out is the egress proxy (egress.ts), which lets
+ * builds reach the internet but not this machine's loopback (the backend,
+ * databases) or private networks.
  *
  * The trusted steps (clone, upload) run outside, as on Kubernetes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
-import { delimiter, isAbsolute } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EGRESS_PORT, parseAllowList } from './egress.ts';
 import type { Writable } from 'node:stream';
 
 export interface SandboxOptions {
@@ -22,6 +27,11 @@ export interface SandboxOptions {
    * directory of the Node.js that runs the build program.
    */
   roBinds: string[];
+  /**
+   * host:port destinations the egress proxy lets builds reach although
+   * they are not public (novahost.runner.local.egress.allow).
+   */
+  egressAllow?: string[];
   /** The bubblewrap binary (default `bwrap`, from PATH). */
   bwrap?: string;
 }
@@ -33,6 +43,8 @@ export const UNSANDBOXED_NOTICE =
 /** Environment variables the local runner hands this program (see {@link sandboxFromEnv}). */
 export const SANDBOX_ENV = 'NOVAHOST_SANDBOX';
 export const SANDBOX_RO_BINDS_ENV = 'NOVAHOST_SANDBOX_RO_BINDS';
+/** Comma-separated host:port entries (see SandboxOptions.egressAllow). */
+export const SANDBOX_EGRESS_ALLOW_ENV = 'NOVAHOST_SANDBOX_EGRESS_ALLOW';
 
 /**
  * Reads, and removes from `env` so that nothing the build starts sees it,
@@ -47,8 +59,10 @@ export function sandboxFromEnv(
 ): SandboxOptions | 'off' | undefined {
   const mode = env[SANDBOX_ENV];
   const binds = env[SANDBOX_RO_BINDS_ENV];
+  const allow = env[SANDBOX_EGRESS_ALLOW_ENV];
   delete env[SANDBOX_ENV];
   delete env[SANDBOX_RO_BINDS_ENV];
+  delete env[SANDBOX_EGRESS_ALLOW_ENV];
   if (mode === undefined || mode === '') return undefined;
   if (mode === 'off') return 'off';
   if (mode !== 'bwrap') {
@@ -60,7 +74,62 @@ export function sandboxFromEnv(
       throw new Error(`${SANDBOX_RO_BINDS_ENV}: '${p}' is not absolute`);
     }
   }
-  return { workdir, roBinds };
+  const egressAllow = (allow ?? '')
+    .split(',')
+    .map(e => e.trim())
+    .filter(Boolean);
+  parseAllowList(egressAllow); // throws on a malformed entry
+  return egressAllow.length
+    ? { workdir, roBinds, egressAllow }
+    : { workdir, roBinds };
+}
+
+/** Where the sandbox sees the egress proxy's socket and the forwarder. */
+const EGRESS_DIR = '/run/novahost';
+const EGRESS_SOCKET = `${EGRESS_DIR}/egress.sock`;
+const EGRESS_FORWARDER = `${EGRESS_DIR}/egress-forwarder.mjs`;
+const here =
+  typeof __dirname === 'string'
+    ? __dirname
+    : dirname(fileURLToPath(import.meta.url));
+/** egressForwarder.mjs on this machine. */
+export const FORWARDER_FILE = join(here, 'egressForwarder.mjs');
+
+/**
+ * The environment that sends a build's HTTP(S) through the forwarder:
+ * curl, git, npm, pnpm, yarn and Node (http, https and fetch with
+ * NODE_USE_ENV_PROXY). Nothing bypasses it: the sandbox's own loopback
+ * has nothing to offer but the forwarder.
+ */
+export function egressEnv(): NodeJS.ProcessEnv {
+  const url = `http://127.0.0.1:${EGRESS_PORT}`;
+  return {
+    HTTP_PROXY: url,
+    HTTPS_PROXY: url,
+    http_proxy: url,
+    https_proxy: url,
+    NO_PROXY: '',
+    no_proxy: '',
+    npm_config_proxy: url,
+    npm_config_https_proxy: url,
+    YARN_HTTP_PROXY: url,
+    YARN_HTTPS_PROXY: url,
+    NODE_USE_ENV_PROXY: '1',
+  };
+}
+
+/**
+ * argv that starts the forwarder with the sandbox's node (this program's,
+ * bound read-only) and then runs `argv` in it.
+ */
+export function withForwarder(argv: string[]): string[] {
+  return [
+    process.execPath,
+    EGRESS_FORWARDER,
+    String(EGRESS_PORT),
+    EGRESS_SOCKET,
+    ...argv,
+  ];
 }
 
 /** What the commands need of /etc: name resolution, users, TLS roots, the dynamic linker. */
@@ -101,10 +170,11 @@ export function sandboxArgs(
   options: SandboxOptions,
   cwd: string,
   env: NodeJS.ProcessEnv,
+  /** The egress proxy's socket on this machine: bound in, with the forwarder. */
+  egressSocket?: string,
 ): string[] {
   const args = [
-    '--unshare-all',
-    '--share-net', // installs fetch packages
+    '--unshare-all', // the network too: only the sandbox's own loopback
     '--unshare-user', // explicit: --disable-userns needs it
     '--disable-userns', // no nested namespace to regain capabilities in
     '--cap-drop',
@@ -136,6 +206,16 @@ export function sandboxArgs(
     '/tmp',
   );
   for (const p of options.roBinds) args.push('--ro-bind', p, p);
+  if (egressSocket) {
+    args.push(
+      '--ro-bind',
+      FORWARDER_FILE,
+      EGRESS_FORWARDER,
+      '--ro-bind',
+      egressSocket,
+      EGRESS_SOCKET,
+    );
+  }
   args.push(
     '--bind',
     options.workdir,
@@ -147,7 +227,14 @@ export function sandboxArgs(
     cwd,
     '--clearenv',
   );
-  for (const [key, value] of Object.entries(env)) {
+  // Node warns of its env proxy support as experimental in every process.
+  const nodeOptions = [env.NODE_OPTIONS, '--disable-warning=UNDICI-EHPA']
+    .filter(Boolean)
+    .join(' ');
+  const all = egressSocket
+    ? { ...env, ...egressEnv(), NODE_OPTIONS: nodeOptions }
+    : env;
+  for (const [key, value] of Object.entries(all)) {
     if (value !== undefined) args.push('--setenv', key, value);
   }
   return args;
@@ -166,10 +253,12 @@ export function spawnInSandbox(
   argv: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
+  /** The egress proxy's socket: the command runs behind the forwarder. */
+  egressSocket?: string,
 ): ChildProcess {
   const child = spawn(
     options.bwrap ?? 'bwrap',
-    ['--args', '3', '--', ...argv],
+    ['--args', '3', '--', ...(egressSocket ? withForwarder(argv) : argv)],
     {
       cwd,
       env: { PATH: process.env.PATH },
@@ -181,7 +270,7 @@ export function spawnInSandbox(
   // When bwrap does not start, the child's 'error' says why.
   args.on('error', () => {});
   args.end(
-    sandboxArgs(options, cwd, env)
+    sandboxArgs(options, cwd, env, egressSocket)
       .map(a => `${a}\0`)
       .join(''),
   );
