@@ -155,12 +155,24 @@ export interface Config {
             workDirectory?: string;
             /**
              * Run the user's install and build commands in a bubblewrap
-             * sandbox (own user, PID and mount namespaces; only the build's
-             * work directory writable). Where it cannot run, builds are
-             * refused; false runs them unsandboxed, as trusted code.
+             * sandbox (own user, PID, mount and network namespaces; only the
+             * build's work directory writable; the internet only through an
+             * egress proxy). Where it cannot run, builds are refused; false
+             * runs them unsandboxed, as trusted code.
              * @default true
              */
             sandbox?: boolean;
+            egress?: {
+              /**
+               * host:port destinations (IPv6 as [addr]:port) sandboxed builds
+               * may reach although they are not public: the egress proxy
+               * refuses loopback, private, CGNAT, link-local (cloud
+               * metadata), unique-local, unspecified and multicast
+               * addresses otherwise. E.g. a registry mirror on the LAN.
+               * @default []
+               */
+              allow?: string[];
+            };
           };
         }
       | {

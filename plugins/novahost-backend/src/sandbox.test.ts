@@ -62,6 +62,7 @@ describe('builds on the local runner', () => {
   let holder: ChildProcess;
   let server: http.Server;
   let serverUrl: string;
+  let backendUrl: string;
   const requests: string[] = [];
 
   beforeAll(async () => {
@@ -90,9 +91,13 @@ describe('builds on the local runner', () => {
       knex,
       novahost: {
         builds: { concurrency: 2, timeoutSeconds: 90 },
-        runner: { type: 'local' },
+        runner: {
+          type: 'local',
+          local: { egress: { allow: [serverUrl.slice('http://'.length)] } },
+        },
       },
     });
+    backendUrl = new URL(nh.baseUrl).origin;
   });
 
   afterAll(async () => {
@@ -161,6 +166,7 @@ describe('builds on the local runner', () => {
         backendCwd: process.cwd(),
       },
       serverUrl,
+      backendUrl,
       daemonDelayMs: DAEMON_DELAY_MS,
       marker: MARKER,
     };
@@ -195,7 +201,8 @@ describe('builds on the local runner', () => {
     );
     const everything = JSON.stringify(report);
 
-    // It ran, looked and could reach the network: the attempts were real.
+    // It ran, looked and could reach the network (an allow-listed server,
+    // through the egress proxy): the attempts were real.
     expect(report.hello).toEqual({ ok: true });
     expect(report.daemon.running).toBe(true);
     expect(
@@ -236,6 +243,20 @@ describe('builds on the local runner', () => {
     const ownBuildDir = path.relative('/tmp', report.workdir).split('/')[0];
     expect(ownBuildDir).toMatch(/^novahost-build-/);
     expect(report.listings.tmp).toEqual({ ok: true, entries: [ownBuildDir] });
+
+    // The backend on the host's loopback is out of reach: the sandbox's
+    // loopback is its own, and the egress proxy refuses it (and says so
+    // in the build log); no other network at all.
+    const refused = `egress to 127.0.0.1:${
+      new URL(backendUrl).port
+    } refused: loopback`;
+    expect(report.network).toEqual({
+      backendDirect: { ok: false, code: 'ECONNREFUSED' },
+      backendProxied: { ok: false, code: `HTTP 403: ${refused}` },
+      tokenProxied: { ok: false, code: `HTTP 403: ${refused}` },
+      metadataDirect: { ok: false, code: 'ENETUNREACH' },
+    });
+    expect(logTexts(await nh.logs(done.id))).toContain(refused);
 
     // The daemon died with the build: no request, no process left.
     const wait = finishedAt + DAEMON_DELAY_MS + 2000 - Date.now();

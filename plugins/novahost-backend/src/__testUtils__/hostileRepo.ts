@@ -11,8 +11,13 @@ export type HostileTargets = {
   files: Record<string, string>;
   /** Directories to list and to write a file into (checkout, store, backend cwd). */
   dirs: Record<string, string>;
-  /** A server of the test: the daemon calls it after `daemonDelayMs`. */
+  /**
+   * A server of the test on the host's loopback, allow-listed for the
+   * egress proxy: the daemon calls it after `daemonDelayMs`.
+   */
   serverUrl: string;
+  /** The backend (on the host's loopback, not allow-listed). */
+  backendUrl: string;
   daemonDelayMs: number;
   /** In the daemon's command line and in every file the build writes. */
   marker: string;
@@ -38,8 +43,17 @@ export type HostileReport = {
   tokens: string[];
   /** The setsid'd daemon, as the build saw it right after starting it. */
   daemon: { pid: number; running: boolean };
-  /** A request to the test's server during the build (the network works). */
+  /** A request to the test's server during the build, through the egress proxy (the network works). */
   hello: Attempt;
+  /**
+   * The backend straight (the sandbox's own loopback), through the proxy
+   * (as the guest, and with the embedded default's static token), and the
+   * cloud metadata address straight.
+   */
+  network: Record<
+    'backendDirect' | 'backendProxied' | 'tokenProxied' | 'metadataDirect',
+    Attempt
+  >;
   workdir: string;
 };
 
@@ -92,11 +106,31 @@ const daemon = spawn(process.execPath, ['-e', \`
 daemon.unref();
 report.daemon = { pid: daemon.pid, running: fs.existsSync('/proc/' + daemon.pid) };
 
-http.get(t.serverUrl + '/hello', res => {
-  res.resume();
-  report.hello = { ok: res.statusCode === 200 };
+// HTTP goes through the egress proxy (HTTP_PROXY, NODE_USE_ENV_PROXY).
+const get = (url, headers) => new Promise(resolve => {
+  http.get(url, { headers }, res => {
+    let body = '';
+    res.on('data', c => (body += c));
+    res.on('end', () => resolve(res.statusCode === 200 ? { ok: true } : { ok: false, code: 'HTTP ' + res.statusCode + ': ' + body.trim() }));
+  }).on('error', e => resolve({ ok: false, code: e.code || String(e) }));
+});
+const connect = (host, port) => new Promise(resolve => {
+  const s = require('net').connect({ host, port });
+  s.setTimeout(5000, () => { s.destroy(); resolve({ ok: false, code: 'TIMEOUT' }); });
+  s.on('connect', () => { s.destroy(); resolve({ ok: true }); });
+  s.on('error', e => resolve({ ok: false, code: e.code || String(e) }));
+});
+const backend = new URL(t.backendUrl);
+(async () => {
+  report.hello = await get(t.serverUrl + '/hello');
+  report.network = {
+    backendDirect: await connect('127.0.0.1', Number(backend.port)),
+    backendProxied: await get(t.backendUrl + '/api/auth/guest/refresh'),
+    tokenProxied: await get(t.backendUrl + '/api/novahost/projects', { authorization: 'Bearer novahost-local-api-token' }),
+    metadataDirect: await connect('169.254.169.254', 80),
+  };
   finish();
-}).on('error', e => { report.hello = { ok: false, code: e.code || String(e) }; finish(); });
+})();
 
 function finish() {
   fs.mkdirSync('dist', { recursive: true });

@@ -66,6 +66,9 @@ export function sandboxReadOnlyPaths(
   return binds;
 }
 
+/** An egress allow list entry: host:port or [IPv6]:port (build-runner's egress.ts). */
+const EGRESS_ENTRY = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:[\]/@,]+):\d{1,5}$/;
+
 export const SANDBOX_UNAVAILABLE =
   'The local runner sandbox (bubblewrap) is unavailable';
 
@@ -95,12 +98,22 @@ export class LocalBuildRunner implements BuildRunner {
     if (!fs.existsSync(program)) {
       throw new Error(`Novahost build program not found at ${program}`);
     }
+    const egressAllow =
+      config.getOptionalStringArray('novahost.runner.local.egress.allow') ?? [];
+    for (const entry of egressAllow) {
+      if (!EGRESS_ENTRY.test(entry)) {
+        throw new Error(
+          `novahost.runner.local.egress.allow: '${entry}' is not host:port (IPv6 as [addr]:port)`,
+        );
+      }
+    }
     const runner = new LocalBuildRunner({
       apiUrl,
       program,
       workDirectory,
       sandbox:
         config.getOptionalBoolean('novahost.runner.local.sandbox') ?? true,
+      egressAllow,
       logger: deps.logger,
     });
     await runner.checkSandbox();
@@ -119,6 +132,8 @@ export class LocalBuildRunner implements BuildRunner {
       workDirectory: string;
       /** Run the user's commands in the sandbox (default true). */
       sandbox: boolean;
+      /** Non-public host:port a sandboxed build may reach (egress proxy). */
+      egressAllow?: string[];
       logger: LoggerService;
       /** The sandbox probe (build-runner's sandboxProbe.ts). */
       probe?: string;
@@ -133,6 +148,7 @@ export class LocalBuildRunner implements BuildRunner {
       NOVAHOST_SANDBOX_RO_BINDS: sandboxReadOnlyPaths(
         this.options.workDirectory,
       ).join(path.delimiter),
+      NOVAHOST_SANDBOX_EGRESS_ALLOW: (this.options.egressAllow ?? []).join(','),
     };
   }
 
