@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { delimiter, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EGRESS_PORT, parseAllowList } from './egress.ts';
 import type { Writable } from 'node:stream';
@@ -88,12 +88,10 @@ export function sandboxFromEnv(
 const EGRESS_DIR = '/run/novahost';
 const EGRESS_SOCKET = `${EGRESS_DIR}/egress.sock`;
 const EGRESS_FORWARDER = `${EGRESS_DIR}/egress-forwarder.mjs`;
-const here =
-  typeof __dirname === 'string'
-    ? __dirname
-    : dirname(fileURLToPath(import.meta.url));
 /** egressForwarder.mjs on this machine. */
-export const FORWARDER_FILE = join(here, 'egressForwarder.mjs');
+export const FORWARDER_FILE = fileURLToPath(
+  new URL('./egressForwarder.mjs', import.meta.url),
+);
 
 /**
  * The environment that sends a build's HTTP(S) through the forwarder:
