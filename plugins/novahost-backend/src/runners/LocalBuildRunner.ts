@@ -143,12 +143,15 @@ export class LocalBuildRunner implements BuildRunner {
   /** The environment the build program needs to sandbox the user's commands. */
   private sandboxEnv(): NodeJS.ProcessEnv {
     if (!this.options.sandbox) return { NOVAHOST_SANDBOX: 'off' };
+    const allow = this.options.egressAllow ?? [];
     return {
       NOVAHOST_SANDBOX: 'bwrap',
       NOVAHOST_SANDBOX_RO_BINDS: sandboxReadOnlyPaths(
         this.options.workDirectory,
       ).join(path.delimiter),
-      NOVAHOST_SANDBOX_EGRESS_ALLOW: (this.options.egressAllow ?? []).join(','),
+      ...(allow.length
+        ? { NOVAHOST_SANDBOX_EGRESS_ALLOW: allow.join(',') }
+        : {}),
     };
   }
 
