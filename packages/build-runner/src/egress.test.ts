@@ -253,5 +253,34 @@ describe('the egress proxy', () => {
       'egress to 169.254.169.254:80 refused: link-local',
     );
     expect((await get('/not-a-proxy-request')).status).toBe(400);
+    expect(await get('http://[::1]:9/')).toEqual({
+      status: 403,
+      body: 'egress to [::1]:9 refused: loopback\n',
+    });
+  });
+
+  it('logs at most 100 refused destinations of one command', async () => {
+    const lines: string[] = [];
+    const capped = await startEgressProxy({
+      allow: [],
+      onRefused: line => lines.push(line),
+    });
+    try {
+      for (let port = 1; port <= 102; port++) {
+        await new Promise<void>(resolve => {
+          const socket = net.connect(capped.socket);
+          socket.on('data', () => {});
+          socket.on('close', () => resolve());
+          socket.write(`CONNECT 10.0.0.1:${port} HTTP/1.1\r\n\r\n`);
+        });
+      }
+    } finally {
+      await capped.close();
+    }
+    expect(lines).toHaveLength(101);
+    expect(lines[99]).toBe('egress to 10.0.0.1:100 refused: private');
+    expect(lines[100]).toBe(
+      'more than 100 destinations refused: no more are logged',
+    );
   });
 });

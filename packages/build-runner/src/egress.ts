@@ -199,6 +199,8 @@ export interface EgressProxy {
 }
 
 const CONNECT_TIMEOUT_MS = 30_000;
+/** Distinct refusals logged per command. */
+const MAX_LOGGED = 100;
 
 /** Connects to the first of `addresses` that answers. */
 async function connectTo(
@@ -236,9 +238,13 @@ export async function startEgressProxy(
   const sockets = new Set<net.Socket>();
   const refuse = (host: string, port: number, reason: string) => {
     const line = `egress to ${key(host, port)} refused: ${reason}`;
-    if (!logged.has(line)) {
+    if (!logged.has(line) && logged.size <= MAX_LOGGED) {
       logged.add(line);
-      options.onRefused(line);
+      options.onRefused(
+        logged.size > MAX_LOGGED
+          ? `more than ${MAX_LOGGED} destinations refused: no more are logged`
+          : line,
+      );
     }
     return line;
   };
@@ -258,10 +264,11 @@ export async function startEgressProxy(
       return;
     }
     const port = Number(url.port || 80);
-    const dest = await check(url.hostname, port);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const dest = await check(host, port);
     if (!dest.ok) {
       res.writeHead(403, { 'content-type': 'text/plain' });
-      res.end(`${refuse(url.hostname, port, dest.reason)}\n`);
+      res.end(`${refuse(host, port, dest.reason)}\n`);
       return;
     }
     const headers: http.OutgoingHttpHeaders = {};
