@@ -12,7 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run, StepError } from './exec.ts';
-import { sandboxArgs, sandboxFromEnv, type SandboxOptions } from './sandbox.ts';
+import {
+  insidePath,
+  roBindTargets,
+  sandboxArgs,
+  sandboxFromEnv,
+  type SandboxOptions,
+} from './sandbox.ts';
 
 jest.setTimeout(30_000);
 
@@ -71,7 +77,11 @@ describe('sandboxArgs', () => {
   const args = sandboxArgs(
     { workdir: '/tmp/b/work', roBinds: ['/opt/node'] },
     '/tmp/b/work/repo',
-    { PATH: '/usr/bin', HOME: '/tmp/b/work/home', UNSET: undefined },
+    {
+      PATH: '/opt/node/bin:/usr/bin',
+      HOME: '/tmp/b/work/home',
+      UNSET: undefined,
+    },
   );
   const pairs = (flag: string) =>
     args.flatMap((a, i) => (a === flag ? [[args[i + 1], args[i + 2]]] : []));
@@ -88,9 +98,11 @@ describe('sandboxArgs', () => {
     );
     expect(args).not.toContain('--share-net');
     expect(pairs('--bind')).toEqual([['/tmp/b/work', '/tmp/b/work']]);
+    // Read-only host paths appear under /opt/novahost, never at their
+    // host path (which may be under /tmp, the sandbox's writable tmpfs).
     expect(pairs('--ro-bind')).toEqual([
       ['/usr', '/usr'],
-      ['/opt/node', '/opt/node'],
+      ['/opt/node', '/opt/novahost/0'],
     ]);
     expect(args[args.indexOf('--cap-drop') + 1]).toBe('ALL');
     expect(args[args.indexOf('--chdir') + 1]).toBe('/tmp/b/work/repo');
@@ -104,9 +116,31 @@ describe('sandboxArgs', () => {
   it('gives the command exactly the environment it is given', () => {
     expect(args.indexOf('--clearenv')).toBeLessThan(args.indexOf('--setenv'));
     expect(pairs('--setenv')).toEqual([
-      ['PATH', '/usr/bin'],
+      ['PATH', '/opt/novahost/0/bin:/usr/bin'],
       ['HOME', '/tmp/b/work/home'],
     ]);
+  });
+});
+
+describe('insidePath', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'novahost-bind-'));
+  const file = join(dir, 'node');
+  writeFileSync(file, '');
+  const binds = roBindTargets([file, '/tmp/ci/.tools/node']);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('maps a bound directory and what is under it, and a bound file', () => {
+    expect(insidePath('/tmp/ci/.tools/node', binds)).toBe('/opt/novahost/1');
+    expect(insidePath('/tmp/ci/.tools/node/bin', binds)).toBe(
+      '/opt/novahost/1/bin',
+    );
+    expect(insidePath('/tmp/ci/.tools/nodejs', binds)).toBe(
+      '/tmp/ci/.tools/nodejs',
+    );
+    // A file is shown alone, in a directory of its own.
+    expect(insidePath(file, binds)).toBe('/opt/novahost/0/node');
+    expect(insidePath(dir, binds)).toBe('/opt/novahost/0');
+    expect(insidePath('/usr/bin', binds)).toBe('/usr/bin');
   });
 });
 

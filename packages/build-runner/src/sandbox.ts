@@ -13,8 +13,8 @@
  * The trusted steps (clone, upload) run outside, as on Kubernetes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, readlinkSync } from 'node:fs';
-import { delimiter, isAbsolute } from 'node:path';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EGRESS_PORT, parseAllowList } from './egress.ts';
 import type { Writable } from 'node:stream';
@@ -23,8 +23,9 @@ export interface SandboxOptions {
   /** The only writable host directory: the build's work directory. */
   workdir: string;
   /**
-   * More host paths the command sees read-only, at the same path: the
-   * directory of the Node.js that runs the build program.
+   * More host paths the command sees read-only, under /opt/novahost (PATH
+   * is rewritten to match): the directory of the Node.js that runs the
+   * build program.
    */
   roBinds: string[];
   /**
@@ -120,9 +121,12 @@ export function egressEnv(): NodeJS.ProcessEnv {
  * argv that starts the forwarder with the sandbox's node (this program's,
  * bound read-only) and then runs `argv` in it.
  */
-export function withForwarder(argv: string[]): string[] {
+export function withForwarder(
+  argv: string[],
+  binds: ReadonlyArray<RoBind> = [],
+): string[] {
   return [
-    process.execPath,
+    insidePath(process.execPath, binds),
     EGRESS_FORWARDER,
     String(EGRESS_PORT),
     EGRESS_SOCKET,
@@ -203,7 +207,8 @@ export function sandboxArgs(
     '--tmpfs',
     '/tmp',
   );
-  for (const p of options.roBinds) args.push('--ro-bind', p, p);
+  const binds = roBindTargets(options.roBinds);
+  for (const b of binds) args.push('--ro-bind', b.host, b.file ?? b.inside);
   if (egressSocket) {
     args.push(
       '--ro-bind',
@@ -229,9 +234,14 @@ export function sandboxArgs(
   const nodeOptions = [env.NODE_OPTIONS, '--disable-warning=UNDICI-EHPA']
     .filter(Boolean)
     .join(' ');
-  const all = egressSocket
+  const all: NodeJS.ProcessEnv = egressSocket
     ? { ...env, ...egressEnv(), NODE_OPTIONS: nodeOptions }
-    : env;
+    : { ...env };
+  if (all.PATH) {
+    all.PATH = all.PATH.split(delimiter)
+      .map(dir => insidePath(dir, binds))
+      .join(delimiter);
+  }
   for (const [key, value] of Object.entries(all)) {
     if (value !== undefined) args.push('--setenv', key, value);
   }
@@ -256,7 +266,14 @@ export function spawnInSandbox(
 ): ChildProcess {
   const child = spawn(
     options.bwrap ?? 'bwrap',
-    ['--args', '3', '--', ...(egressSocket ? withForwarder(argv) : argv)],
+    [
+      '--args',
+      '3',
+      '--',
+      ...(egressSocket
+        ? withForwarder(argv, roBindTargets(options.roBinds))
+        : argv),
+    ],
     {
       cwd,
       env: { PATH: process.env.PATH },
@@ -273,6 +290,43 @@ export function spawnInSandbox(
       .join(''),
   );
   return child;
+}
+
+/**
+ * A host path shown read-only, and where: under /opt/novahost, never at its
+ * host path. Its host path may lie under /tmp (a checkout there), where the
+ * way to it would be made in the sandbox's writable /tmp and show the
+ * host's layout; a file is shown in a directory of its own.
+ */
+export type RoBind = { host: string; inside: string; file?: string };
+
+const RO_ROOT = '/opt/novahost';
+
+export function roBindTargets(roBinds: string[]): RoBind[] {
+  return roBinds.map((host, i) => {
+    const inside = `${RO_ROOT}/${i}`;
+    let isFile = false;
+    try {
+      isFile = !statSync(host).isDirectory();
+    } catch {
+      // bwrap says what is missing
+    }
+    return isFile
+      ? { host: dirname(host), inside, file: `${inside}/${basename(host)}` }
+      : { host, inside };
+  });
+}
+
+/** Where a host path (in PATH, or the Node.js binary) is inside the sandbox. */
+export function insidePath(p: string, binds: ReadonlyArray<RoBind>): string {
+  for (const b of binds) {
+    if (p === b.host) return b.inside;
+    if (!b.file && p.startsWith(`${b.host}/`)) {
+      return b.inside + p.slice(b.host.length);
+    }
+    if (b.file && p === `${b.host}/${basename(b.file)}`) return b.file;
+  }
+  return p;
 }
 
 function symlinkTarget(path: string): string | undefined {
