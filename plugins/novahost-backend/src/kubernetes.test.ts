@@ -3,6 +3,7 @@ import { execFileSync } from 'child_process';
 import fs from 'fs';
 import { logTexts, user } from './__testUtils__/backend';
 import { kubernetesSuite, NS } from './__testUtils__/kubernetesSuite';
+import { BUILD_POOL_PLACEMENT } from './__testUtils__/placement';
 import { createSiteRepo } from './__testUtils__/repo';
 import { jobName, secretName } from './runners/kubernetesPod';
 
@@ -136,15 +137,7 @@ fs.writeFileSync('dist/index.html', '<h1>k8s</h1>');
         seccompProfile: { type: 'RuntimeDefault' },
       },
       // Placement from config: the build node pool, a sandboxed runtime.
-      nodeSelector: { 'novahost.dev/pool': 'builds' },
-      tolerations: [
-        {
-          key: 'novahost.dev/builds',
-          operator: 'Exists',
-          effect: 'NoSchedule',
-        },
-      ],
-      runtimeClassName: 'gvisor',
+      ...BUILD_POOL_PLACEMENT,
     });
     const containers = [...pod.initContainers, ...pod.containers];
     expect(containers.map((c: any) => c.name)).toEqual([

@@ -9,6 +9,7 @@ import {
   startNovahostTestBackend,
 } from './backend';
 import { startFakeKubernetes } from './fakeKubernetes';
+import { BUILD_POOL_PLACEMENT } from './placement';
 import { createSiteRepo, SiteRepoOptions } from './repo';
 import { startS3Server } from './s3';
 import { secretName } from '../runners/kubernetesPod';
@@ -70,15 +71,7 @@ export function kubernetesSuite(
             apiUrl: `http://127.0.0.1:${stablePort}/api/novahost`,
             ttlSecondsAfterFinished: 600,
             // A dedicated build node pool behind a sandboxed runtime.
-            nodeSelector: { 'novahost.dev/pool': 'builds' },
-            tolerations: [
-              {
-                key: 'novahost.dev/builds',
-                operator: 'Exists',
-                effect: 'NoSchedule',
-              },
-            ],
-            runtimeClassName: 'gvisor',
+            ...BUILD_POOL_PLACEMENT,
           },
         },
         store: s3.storeConfig(),

@@ -1,6 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import { Job } from 'kubernetes-models/batch/v1';
 import { Secret } from 'kubernetes-models/v1';
+import { BUILD_POOL_PLACEMENT } from '../__testUtils__/placement';
 import { readRunnerOptions } from './kubernetesConfig';
 import {
   buildJob,
@@ -127,29 +128,11 @@ describe('the build pod', () => {
   it('places the pod from config: node selector, tolerations, runtime class', () => {
     const placed = buildJob(
       options({
-        nodeSelector: { 'novahost.dev/pool': 'builds' },
-        tolerations: [
-          {
-            key: 'novahost.dev/builds',
-            operator: 'Exists',
-            effect: 'NoSchedule',
-          },
-        ],
-        runtimeClassName: 'gvisor',
+        ...BUILD_POOL_PLACEMENT,
       }),
       request,
     );
-    expect(placed.spec!.template.spec).toMatchObject({
-      nodeSelector: { 'novahost.dev/pool': 'builds' },
-      tolerations: [
-        {
-          key: 'novahost.dev/builds',
-          operator: 'Exists',
-          effect: 'NoSchedule',
-        },
-      ],
-      runtimeClassName: 'gvisor',
-    });
+    expect(placed.spec!.template.spec).toMatchObject(BUILD_POOL_PLACEMENT);
     expect(() => new Job(placed as any).validate()).not.toThrow();
     // Not configured: not there.
     expect(pod.nodeSelector).toBeUndefined();
