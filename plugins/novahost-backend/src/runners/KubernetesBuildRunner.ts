@@ -176,6 +176,10 @@ export class KubernetesBuildRunner implements BuildRunner {
     this.follower.setSink(sink);
   }
 
+  drainLogs(deploymentId: string, timeoutMs: number): Promise<void> {
+    return this.follower.drain(deploymentId, timeoutMs);
+  }
+
   /** Fails at startup with a clear error when the namespace cannot be used. */
   async checkReady(): Promise<void> {
     try {

@@ -166,6 +166,37 @@ describe('PodLogFollower', () => {
     ]);
   });
 
+  it("drains: resolves once the ended container's last lines are stored, or at the timeout", async () => {
+    const c = simulatedContainer();
+    const stored: string[] = [];
+    let slow = true;
+    const f = follower(c.source, async lines => {
+      // A slow store: the lines arrive well after the container ended.
+      if (slow) await new Promise(r => setTimeout(r, 200));
+      stored.push(...lines.map(l => l.text));
+    });
+    void f.follow('d1');
+    c.start();
+    c.print('err something broke');
+    c.exit();
+    await f.drain('d1', 5000);
+    expect(stored).toEqual(['something broke']);
+    // Nothing followed: nothing to wait for.
+    await f.drain('other', 5000);
+
+    // A container that does not end: drain gives up at the timeout.
+    const d = simulatedContainer();
+    slow = false;
+    const g = follower(d.source, async () => {});
+    void g.follow('d2');
+    d.start();
+    const t0 = Date.now();
+    await g.drain('d2', 100);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
+    expect(g.isFollowing('d2')).toBe(true);
+    g.close();
+  });
+
   it('numbers lines by position, so a new follower (a restarted backend) sends the same numbers', async () => {
     const c = simulatedContainer();
     c.start();

@@ -134,6 +134,8 @@ class Delivery {
  */
 export class PodLogFollower {
   private readonly active = new Map<string, AbortController>();
+  /** What follow() returned, per build being followed. */
+  private readonly running = new Map<string, Promise<void>>();
   /** Builds whose container log was read to its end (the latest ones). */
   private readonly finished = new Set<string>();
   private sink: BuildLogSink | undefined;
@@ -162,7 +164,7 @@ export class PodLogFollower {
     }
     const abort = new AbortController();
     this.active.set(deploymentId, abort);
-    return this.run(deploymentId, this.sink, abort.signal)
+    const done = this.run(deploymentId, this.sink, abort.signal)
       .then(complete => {
         if (!complete) return;
         this.finished.add(deploymentId);
@@ -179,18 +181,41 @@ export class PodLogFollower {
       .finally(() => {
         if (this.active.get(deploymentId) === abort) {
           this.active.delete(deploymentId);
+          this.running.delete(deploymentId);
         }
       });
+    this.running.set(deploymentId, done);
+    return done;
+  }
+
+  /**
+   * Waits until the build's container log, if this follower reads it, has
+   * been read to its end and delivered, or `timeoutMs` passed. The publish
+   * step reports only after the build container ended, so this is short.
+   */
+  async drain(deploymentId: string, timeoutMs: number): Promise<void> {
+    const done = this.running.get(deploymentId);
+    if (!done) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      done,
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   stop(deploymentId: string): void {
     this.active.get(deploymentId)?.abort();
     this.active.delete(deploymentId);
+    this.running.delete(deploymentId);
   }
 
   close(): void {
     for (const abort of this.active.values()) abort.abort();
     this.active.clear();
+    this.running.clear();
   }
 
   /** Follows until the container's log is read to its end (true) or it is stopped. */

@@ -55,7 +55,15 @@ export type BuildSessionOptions = {
   maxOutputBytes: number;
   /** What a project's deployments may keep in the store together. */
   maxProjectStoredBytes: number;
+  /**
+   * Waits for build output the runner collects itself (Kubernetes: the
+   * followed build container log) before a deployment ends.
+   */
+  drainLogs?: (deploymentId: string) => Promise<void>;
 };
+
+/** How long a deployment's end waits for the runner's collected log. */
+export const DRAIN_LOGS_MS = 10_000;
 
 /**
  * The build program's API (mounted at /internal): spec, logs, phase events,
@@ -109,6 +117,8 @@ export class BuildSession {
 
   async event(row: DeploymentRow, event: ReceivedBuildEvent): Promise<void> {
     if (event.type === 'failed') {
+      // The output that led to the failure first, then the failure.
+      await this.o.drainLogs?.(row.id);
       await this.o.machine.transition(row.id, 'failed', {
         error: redact(event.error, []),
         exitCode: event.exitCode,
@@ -289,6 +299,7 @@ export class BuildSession {
     await this.o.store.putManifest(manifest);
     const project = await this.o.projects.row(row.project_id);
     const url = deploymentFromRow(row, project, this.o.urls).url;
+    await this.o.drainLogs?.(row.id);
     const moved = await this.o.machine.transition(row.id, 'ready', {
       settle: async () => {
         const due = project.auto_promote && row.ref === project.branch;

@@ -26,7 +26,7 @@ import {
 import { novahostPermissions } from '@internal/plugin-novahost-common';
 import { ArtifactGc } from './ArtifactGc';
 import { CatalogOwnerSync } from './CatalogOwnerSync';
-import { BuildSession } from './BuildSession';
+import { BuildSession, DRAIN_LOGS_MS } from './BuildSession';
 import { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentService } from './DeploymentService';
 import { DeploymentStateMachine } from './DeploymentStateMachine';
@@ -122,6 +122,9 @@ export async function createNovahost(
     ...builds,
     maxOutputBytes: limits.maxOutputBytes,
     maxProjectStoredBytes: limits.maxProjectStoredBytes,
+    drainLogs: runner.drainLogs
+      ? id => runner.drainLogs!(id, DRAIN_LOGS_MS)
+      : undefined,
   });
   // Build output a runner collects itself (on Kubernetes the log of the
   // build container, which holds no token) takes the program's way in, with

@@ -78,6 +78,12 @@ export interface BuildRunner {
    * container log and delivers the lines to `sink`.
    */
   setLogSink?(sink: BuildLogSink): void;
+  /**
+   * Resolves once the output the runner collects for a deployment has been
+   * delivered to the sink (at most after `timeoutMs`): called before the
+   * deployment ends, so its log is whole when its status is final.
+   */
+  drainLogs?(deploymentId: string, timeoutMs: number): Promise<void>;
   /** Removes runner resources of builds that are no longer active; returns how many. */
   cleanup?(activeDeploymentIds: Set<string>): Promise<number>;
   close(): Promise<void>;
