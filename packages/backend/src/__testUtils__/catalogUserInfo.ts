@@ -5,12 +5,9 @@ import {
   createServiceFactory,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
+import { normalizeEntityRef } from '@internal/plugin-novahost-common';
 
 const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
 
@@ -30,14 +27,7 @@ export class CatalogUserInfoService implements UserInfoService {
       const namespace = entity.metadata.namespace ?? 'default';
       const memberOf = (entity.spec?.memberOf as string[] | undefined) ?? [];
       const groups = memberOf.map(ref =>
-        lower(
-          stringifyEntityRef(
-            parseEntityRef(ref, {
-              defaultKind: 'group',
-              defaultNamespace: namespace,
-            }),
-          ),
-        ),
+        normalizeEntityRef(ref, { defaultNamespace: namespace }),
       );
       this.ownership.set(userRef, [userRef, ...groups]);
     }

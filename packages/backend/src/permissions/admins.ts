@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { normalizeEntityRef } from '@internal/plugin-novahost-common';
 
 /** The config key that lists Novahost's admins. */
 export const ADMINS_CONFIG_KEY = 'novahost.admins';
@@ -14,12 +14,7 @@ export function readAdmins(config: Config): string[] {
   const refs = config.getOptionalStringArray(ADMINS_CONFIG_KEY) ?? [];
   return refs.map((ref, index) => {
     try {
-      return stringifyEntityRef(
-        parseEntityRef(ref, {
-          defaultKind: 'group',
-          defaultNamespace: 'default',
-        }),
-      ).toLocaleLowerCase('en-US');
+      return normalizeEntityRef(ref);
     } catch (error) {
       throw new Error(
         `${ADMINS_CONFIG_KEY}[${index}] is not an entity ref: ${
