@@ -5,23 +5,19 @@ import { join } from 'node:path';
 import { BuildApi } from './api.ts';
 import { runBuild } from './build.ts';
 import { LogShipper } from './logShipper.ts';
-import { fakeBackend, git, repoWith, TOKEN } from './__testUtils__/backend.ts';
+import {
+  baseSpec,
+  fakeBackend,
+  git,
+  repoWith,
+  TOKEN,
+} from './__testUtils__/backend.ts';
 
 // Real git and real builds: a loaded 2-core machine needs more than 5 s.
 jest.setTimeout(60_000);
 
 const sha256 = (b: string | Buffer) =>
   createHash('sha256').update(b).digest('hex');
-
-const baseSpec = {
-  ref: 'main',
-  rootDirectory: '',
-  installCommand: null,
-  buildCommand: null,
-  outputDirectory: null,
-  timeoutSeconds: 60,
-  env: {},
-};
 
 async function build(
   repo: string,

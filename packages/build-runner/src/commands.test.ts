@@ -9,7 +9,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fakeBackend, git, repoWith, TOKEN } from './__testUtils__/backend.ts';
+import {
+  baseSpec,
+  fakeBackend,
+  git,
+  repoWith,
+  TOKEN,
+} from './__testUtils__/backend.ts';
 import { LOG_SEQ_BASE } from './protocol.ts';
 
 jest.setTimeout(60_000);
@@ -59,13 +65,7 @@ fs.writeFileSync('dist/index.html', '<p>split</p>');
 async function setup(buildJs: string, spec: object = {}) {
   const repo = repoWith(buildJs);
   const backend = await fakeBackend({
-    ref: 'main',
-    rootDirectory: '',
-    installCommand: null,
-    buildCommand: null,
-    outputDirectory: null,
-    timeoutSeconds: 60,
-    env: {},
+    ...baseSpec,
     repoUrl: repo,
     ...spec,
   });

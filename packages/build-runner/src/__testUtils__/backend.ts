@@ -12,6 +12,17 @@ import type { ShippedLine } from '../protocol.ts';
 
 export const TOKEN = 'sekret-build-token-0123456789';
 
+/** A spec with nothing configured: detection decides the commands. */
+export const baseSpec = {
+  ref: 'main',
+  rootDirectory: '',
+  installCommand: null,
+  buildCommand: null,
+  outputDirectory: null,
+  timeoutSeconds: 60,
+  env: {},
+};
+
 export function git(cwd: string, ...args: string[]) {
   return execFileSync(
     'git',
