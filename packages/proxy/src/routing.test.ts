@@ -15,6 +15,10 @@ const table: RouteTable = {
         { id: 'd-old', shortId: 'zz99yy88' },
       ],
       domains: ['www.shop.example', 'shop.example'],
+      aliases: [
+        { label: 'shop-git-feature-x', deploymentId: 'd-old' },
+        { label: 'shop-git-main', deploymentId: 'd-prod' },
+      ],
     },
     {
       id: 'p2',
@@ -23,6 +27,7 @@ const table: RouteTable = {
       productionDeploymentId: null,
       deployments: [],
       domains: [],
+      aliases: [],
     },
     // A project whose slug looks like `<slug>-<shortId>` of `shop`: the project wins.
     {
@@ -32,6 +37,7 @@ const table: RouteTable = {
       productionDeploymentId: 'd-p3',
       deployments: [],
       domains: [],
+      aliases: [],
     },
   ],
 };
@@ -50,6 +56,9 @@ describe('resolveTarget', () => {
     ['www.shop.example', '/', 'd-prod', 'production', ''],
     ['WWW.Shop.Example.:443', '/a', 'd-prod', 'production', 'a'],
     ['shop.example', '/', 'd-prod', 'production', ''],
+    // A branch alias serves the branch's newest ready deployment.
+    ['shop-git-feature-x.novahost.test', '/a', 'd-old', 'alias', 'a'],
+    ['Shop-Git-Main.novahost.test', '/', 'd-prod', 'alias', ''],
   ])('%s %s → %s', (host, path, deploymentId, via, decoded) => {
     const r = resolveTarget(index, host, path);
     expect(r).toEqual({
@@ -71,6 +80,7 @@ describe('resolveTarget', () => {
     ['shop.example.evil.test', '/', 'unknown_host'],
     ['empty.novahost.test', '/', 'no_production_deployment'],
     ['shop-00000000.novahost.test', '/', 'unknown_deployment'],
+    ['shop-git-gone.novahost.test', '/', 'unknown_host'],
     ['shop.novahost.test', '/../etc/passwd', 'bad_request'],
     ['shop.novahost.test', 'http://evil.test/', 'bad_request'],
   ])('%s %s → %s', (host, path, code) => {
@@ -92,5 +102,11 @@ describe('parseRouteTable', () => {
         projects: [{ id: 'x', slug: 'x', deployments: [{ id: 1 }] }],
       }),
     ).toThrow(/deployments\[0\]/);
+    expect(() =>
+      parseRouteTable({
+        version: 1,
+        projects: [{ id: 'x', slug: 'x', aliases: [{ label: 'x-git-a' }] }],
+      }),
+    ).toThrow(/aliases is invalid/);
   });
 });

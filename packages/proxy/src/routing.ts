@@ -19,13 +19,21 @@ export interface RoutingIndex {
   readonly bySlug: ReadonlyMap<string, RouteProject>;
   /** Verified custom domains → their project. */
   readonly byDomain: ReadonlyMap<string, RouteProject>;
+  /** Branch alias labels → their project and deployment. */
+  readonly byAlias: ReadonlyMap<
+    string,
+    { project: RouteProject; deploymentId: string }
+  >;
 }
 
 export interface SiteTarget {
   project: RouteProject;
   deploymentId: string;
-  /** `production` for `<slug>.<base>`, `deployment` for `<slug>-<shortId>.<base>`. */
-  via: 'production' | 'deployment';
+  /**
+   * `production` for `<slug>.<base>`, `alias` for a branch alias
+   * `<slug>-git-<branch>.<base>`, `deployment` for `<slug>-<shortId>.<base>`.
+   */
+  via: 'production' | 'alias' | 'deployment';
   /** Decoded request path without the leading slash (see parseRequestPath). */
   path: string;
 }
@@ -48,21 +56,29 @@ export function buildRoutingIndex(
 ): RoutingIndex {
   const bySlug = new Map<string, RouteProject>();
   const byDomain = new Map<string, RouteProject>();
+  const byAlias = new Map<
+    string,
+    { project: RouteProject; deploymentId: string }
+  >();
   for (const project of table.projects) {
     bySlug.set(project.slug.toLowerCase(), project);
     for (const domain of project.domains ?? []) {
       byDomain.set(domain.toLowerCase(), project);
     }
+    for (const alias of project.aliases ?? []) {
+      byAlias.set(alias.label, { project, deploymentId: alias.deploymentId });
+    }
   }
-  return { baseDomain, table, bySlug, byDomain };
+  return { baseDomain, table, bySlug, byDomain, byAlias };
 }
 
 /**
  * Resolves a request to the deployment that serves it.
  *
- * `<slug>.<base>` is the project's production deployment and
- * `<slug>-<shortId>.<base>` one of its ready deployments; when a label is
- * both a project slug and a `<slug>-<shortId>` split, the project wins.
+ * `<slug>.<base>` is the project's production deployment, a branch alias
+ * label the branch's newest ready deployment and `<slug>-<shortId>.<base>`
+ * one of its ready deployments; a project slug wins over an alias, and an
+ * alias over a `<slug>-<shortId>` split (the backend keeps them apart).
  * The host is matched case-insensitively, ignoring port and trailing dot.
  */
 export function resolveTarget(
@@ -80,7 +96,12 @@ export function resolveTarget(
   if (!custom && !label) return { ok: false, code: 'unknown_host' };
 
   const exact = custom ?? index.bySlug.get(label!);
-  if (exact) {
+  const alias = exact ? undefined : index.byAlias.get(label!);
+  if (alias) {
+    project = alias.project;
+    deploymentId = alias.deploymentId;
+    via = 'alias';
+  } else if (exact) {
     if (!exact.productionDeploymentId) {
       return { ok: false, code: 'no_production_deployment' };
     }
@@ -140,6 +161,18 @@ export function parseRouteTable(value: unknown): RouteTable {
     if (!Array.isArray(deployments)) {
       throw new Error(`projects[${i}].deployments is not an array`);
     }
+    const aliases = p.aliases ?? [];
+    if (
+      !Array.isArray(aliases) ||
+      !aliases.every(
+        a =>
+          isObject(a) &&
+          typeof a.label === 'string' &&
+          typeof a.deploymentId === 'string',
+      )
+    ) {
+      throw new Error(`projects[${i}].aliases is invalid`);
+    }
     const domains = p.domains ?? [];
     if (
       !Array.isArray(domains) ||
@@ -152,6 +185,9 @@ export function parseRouteTable(value: unknown): RouteTable {
       slug: p.slug,
       spa: p.spa === true,
       domains: domains as string[],
+      aliases: (aliases as Array<{ label: string; deploymentId: string }>).map(
+        a => ({ label: a.label, deploymentId: a.deploymentId }),
+      ),
       productionDeploymentId: p.productionDeploymentId ?? null,
       deployments: deployments.map((d: unknown, j: number) => {
         if (

@@ -1,4 +1,6 @@
 import {
+  MAX_SLUG_LENGTH,
+  branchAliasLabel,
   deploymentUrl,
   isValidSlug,
   normalizeHost,
@@ -74,5 +76,41 @@ describe('hosts', () => {
         port: 443,
       }),
     ).toBe('https://a.nova.dev');
+  });
+});
+
+describe('branchAliasLabel', () => {
+  it('names a branch under its project', () => {
+    expect(branchAliasLabel('site', 'feature/Login_Page')).toBe(
+      'site-git-feature-login-page',
+    );
+    expect(branchAliasLabel('site', 'main')).toBe('site-git-main');
+  });
+
+  it('stays a DNS label of at most 63 characters, with a stable hash', () => {
+    const branch = `feature/${'very-long-name-'.repeat(6)}`;
+    const label = branchAliasLabel('my-long-project-name', branch);
+    expect(label.length).toBeLessThanOrEqual(63);
+    expect(label).toMatch(
+      /^my-long-project-name-git-feature-very[a-z0-9-]*-[a-z0-9]{6}$/,
+    );
+    expect(branchAliasLabel('my-long-project-name', branch)).toBe(label);
+    expect(branchAliasLabel('my-long-project-name', `${branch}x`)).not.toBe(
+      label,
+    );
+    const longest = branchAliasLabel('a'.repeat(MAX_SLUG_LENGTH), 'main');
+    expect(longest.length).toBeLessThanOrEqual(63);
+    expect(longest).toMatch(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/);
+  });
+
+  it('hashes a branch with nothing DNS-safe in it, and on request', () => {
+    expect(branchAliasLabel('site', '___')).toMatch(/^site-git-[a-z0-9]{6}$/);
+    expect(branchAliasLabel('site', 'main', { hashed: true })).toMatch(
+      /^site-git-main-[a-z0-9]{6}$/,
+    );
+    // Branches differing only in punctuation get different hashed labels.
+    expect(branchAliasLabel('site', 'a/b', { hashed: true })).not.toBe(
+      branchAliasLabel('site', 'a-b', { hashed: true }),
+    );
   });
 });

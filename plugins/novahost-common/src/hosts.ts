@@ -149,3 +149,50 @@ export function deploymentUrl(
 ): string {
   return origin(`${slug}-${shortId}`, opts);
 }
+
+/** Longest DNS label. */
+const MAX_LABEL = 63;
+const ALIAS_HASH_LENGTH = 6;
+
+/** FNV-1a of a string, as 6 base-36 characters: short, stable, isomorphic. */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h
+    .toString(36)
+    .padStart(ALIAS_HASH_LENGTH, '0')
+    .slice(-ALIAS_HASH_LENGTH);
+}
+
+/**
+ * The stable DNS label of a branch: `<slug>-git-<branch>`, the branch
+ * lower-cased with every run of other characters as one dash. When that is
+ * longer than 63 characters, empty, or `hashed` is asked for (the plain label
+ * is taken), it is cut and ends in a short hash of slug and branch instead.
+ * @public
+ */
+export function branchAliasLabel(
+  slug: string,
+  branch: string,
+  opts: { hashed?: boolean } = {},
+): string {
+  const name = branch
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const plain = `${slug}-git-${name}`;
+  if (name && plain.length <= MAX_LABEL && !opts.hashed) return plain;
+  const hash = shortHash(`${slug}\0${branch}`);
+  const prefix = plain
+    .slice(0, MAX_LABEL - 1 - ALIAS_HASH_LENGTH)
+    .replace(/-+$/, '');
+  return `${prefix}-${hash}`;
+}
+
+/** `http://<label>.<base>[:port]` of a branch alias label. @public */
+export function aliasUrl(label: string, opts: SiteUrlOptions): string {
+  return origin(label, opts);
+}

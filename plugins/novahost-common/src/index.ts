@@ -5,6 +5,7 @@
  */
 export * from './types';
 export * from './hosts';
+export * from './repos';
 export * from './artifacts';
 export * from './routes';
 export * from './annotations';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPLOYMENT_STATUSES } from './types';
+import { DEPLOYMENT_STATUSES, DEPLOYMENT_TARGETS } from './types';
 import type { Deployment, LogLine, Page, Project } from './types';
 
 /**
@@ -21,6 +21,17 @@ export const deploymentSchema: z.ZodType<Deployment> = z.object({
   projectId: z.string(),
   ref: z.string(),
   commitSha: z.string().nullable(),
+  // Backends before git integration do not send these.
+  target: z.enum(DEPLOYMENT_TARGETS).default('production'),
+  branch: z.string().nullable().default(null),
+  pullRequest: z
+    .object({ number: z.number(), fork: z.boolean() })
+    .nullable()
+    .default(null),
+  source: z
+    .enum(['manual', 'push', 'pull_request', 'redeploy'])
+    .default('manual'),
+  aliasUrl: z.string().nullable().default(null),
   status: deploymentStatusSchema,
   error: z.string().nullable(),
   exitCode: z.number().nullable(),
@@ -58,6 +69,8 @@ export const projectSchema: z.ZodType<Project> = z.object({
   entityRef: z.string().nullable(),
   spa: z.boolean(),
   autoPromote: z.boolean(),
+  watchPaths: z.array(z.string()).default([]),
+  allowForkPreviews: z.boolean().default(false),
   productionDeploymentId: z.string().nullable(),
   url: z.string(),
   createdAt: isoDate,

@@ -14,6 +14,8 @@ export interface RouteProject {
   deployments: Array<{ id: string; shortId: string }>;
   /** Verified custom domains serving the production deployment. */
   domains?: string[];
+  /** Branch aliases: `<label>.<base>` serves the branch's newest ready deployment. */
+  aliases?: Array<{ label: string; deploymentId: string }>;
 }
 
 /** @public */

@@ -20,6 +20,11 @@ const relativeDir = z
     'must be a relative path inside the repository without ".." segments',
   );
 
+/** Paths (prefixes inside the repository) whose changes deploy the project. */
+const watchPaths = z
+  .array(relativeDir.refine(p => p.length > 0, 'must not be empty'))
+  .max(50);
+
 const command = z
   .string()
   .trim()
@@ -171,6 +176,8 @@ export const createProjectSchema = z.strictObject({
   entityRef: catalogEntityRefSchema.optional(),
   spa: z.boolean().optional(),
   autoPromote: z.boolean().optional(),
+  watchPaths: watchPaths.optional(),
+  allowForkPreviews: z.boolean().optional(),
 });
 
 /** @public */
@@ -189,6 +196,8 @@ export const updateProjectSchema = z
     owner: ownerRefSchema,
     spa: z.boolean(),
     autoPromote: z.boolean(),
+    watchPaths,
+    allowForkPreviews: z.boolean(),
   })
   .partial();
 

@@ -23,6 +23,20 @@ export function isTerminalStatus(status: DeploymentStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
+/** @public */
+export const DEPLOYMENT_TARGETS = ['production', 'preview'] as const;
+
+/**
+ * `production`: built from the production branch (promoted automatically
+ * when the project auto-promotes); `preview`: any other branch or a pull
+ * request, served at its branch alias and never promoted automatically.
+ * @public
+ */
+export type DeploymentTarget = (typeof DEPLOYMENT_TARGETS)[number];
+
+/** What started a deployment. @public */
+export type DeploymentSource = 'manual' | 'push' | 'pull_request' | 'redeploy';
+
 /** A Novahost project as the REST API returns it. @public */
 export interface Project {
   id: string;
@@ -48,8 +62,15 @@ export interface Project {
   entityRef: string | null;
   /** Serve `index.html` (200) for unknown paths instead of `404.html` (404). */
   spa: boolean;
-  /** Promote every deployment that becomes ready. */
+  /** Promote every production-branch deployment that becomes ready. */
   autoPromote: boolean;
+  /**
+   * Repository paths (prefixes) a push must touch to deploy; empty: the
+   * root directory (the whole repository when that is the root).
+   */
+  watchPaths: string[];
+  /** Build previews of pull requests from forks (never with secrets). */
+  allowForkPreviews: boolean;
   productionDeploymentId: string | null;
   /** The production URL, e.g. `http://my-site.localhost:8080`. */
   url: string;
@@ -88,6 +109,17 @@ export interface Deployment {
   projectId: string;
   ref: string;
   commitSha: string | null;
+  target: DeploymentTarget;
+  /** The branch built; null for a commit deployed by SHA. */
+  branch: string | null;
+  /** The pull request this preview was built for. */
+  pullRequest: { number: number; fork: boolean } | null;
+  source: DeploymentSource;
+  /**
+   * The branch's stable alias `<slug>-git-<branch>.<base-domain>`, which
+   * serves the branch's newest ready deployment; null without a branch.
+   */
+  aliasUrl: string | null;
   status: DeploymentStatus;
   error: string | null;
   exitCode: number | null;

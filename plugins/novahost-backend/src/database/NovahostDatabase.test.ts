@@ -2,7 +2,9 @@ import type { DeploymentStatus } from '@internal/plugin-novahost-common';
 import { ConflictError } from '@backstage/errors';
 import { migrationsDir } from './migrations';
 import {
+  ALIASES,
   BLOBS,
+  DELIVERIES,
   DEPLOYMENT_BLOBS,
   DEPLOYMENTS,
   DOMAINS,
@@ -27,6 +29,8 @@ const TABLES = [
   DEPLOYMENT_BLOBS,
   LOCKS,
   DOMAINS,
+  ALIASES,
+  DELIVERIES,
 ];
 
 describeEachDatabase('migrations', ctx => {
@@ -72,7 +76,14 @@ describeEachDatabase('migrations', ctx => {
       { clientSeq: 1, ts: new Date(), stream: 'stdout', text: 'hello' },
     ]);
 
-    // The latest migration adds the log counters of deployments.
+    // The latest migration adds targets, branches, aliases and deliveries.
+    await ctx.knex.migrate.down(dir);
+    expect(await ctx.knex.schema.hasTable(ALIASES)).toBe(false);
+    expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'branch')).toBe(false);
+    expect(await ctx.knex.schema.hasColumn(PROJECTS, 'repo_key')).toBe(false);
+    expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
+
+    // The one before adds the log counters of deployments.
     expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
       log_seq: 1,
     });
@@ -115,7 +126,13 @@ describeEachDatabase('migrations', ctx => {
     };
     const legacyIds: Record<string, string> = {};
     for (const [i, owner] of Object.keys(legacy).entries()) {
-      const { entity_ref: _unused, ...row } = projectRow({
+      const {
+        entity_ref: _unused,
+        repo_key: _key,
+        watch_paths: _paths,
+        allow_fork_previews: _forks,
+        ...row
+      } = projectRow({
         slug: `legacy-${i}`,
         name: `Legacy ${i}`,
       });
@@ -140,6 +157,15 @@ describeEachDatabase('migrations', ctx => {
     expect(Number(counted?.log_bytes)).toBe(0);
     expect(Boolean(counted?.log_truncated)).toBe(false);
     expect(counted?.log_seq).toBe(1);
+    // Existing deployments build their ref's branch, for production.
+    await ctx.knex.migrate.up(dir);
+    expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
+      branch: deployment.ref,
+      target: 'production',
+      source: 'manual',
+      pr_number: null,
+    });
+    expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
     const [, pending] = await ctx.knex.migrate.list(dir);
     expect(pending).toEqual([]);
   });

@@ -5,11 +5,13 @@ import type { NovahostProjectFilter } from '@internal/plugin-novahost-node';
 import { Knex } from 'knex';
 import * as blobs from './blobs';
 import * as domains from './domains';
+import { AliasQueries } from './aliases';
 import { LimitQueries } from './limits';
 import * as logs from './logs';
 import { whereProjectFilter } from './projectFilter';
 import { chunks, isUniqueViolation } from './sqlHelpers';
 import {
+  ALIASES,
   DEPLOYMENT_BLOBS,
   DEPLOYMENTS,
   DeploymentRow,
@@ -34,10 +36,13 @@ export class NovahostDatabase {
   private readonly isSqlite: boolean;
   /** The queries behind the queue and storage limits. */
   readonly limits: LimitQueries;
+  /** Branch aliases (`<slug>-git-<branch>`). */
+  readonly aliases: AliasQueries;
 
   constructor(private readonly db: Knex) {
     this.isSqlite = /sqlite/i.test(String(db.client.config.client));
     this.limits = new LimitQueries(db);
+    this.aliases = new AliasQueries(db);
   }
 
   // --- projects -----------------------------------------------------------
@@ -55,9 +60,9 @@ export class NovahostDatabase {
     }
   }
 
+  /** Whether a project or a branch alias uses the label. */
   async slugExists(slug: string): Promise<boolean> {
-    const row = await this.db(PROJECTS).where({ slug }).first('id');
-    return Boolean(row);
+    return this.aliases.labelTaken(slug);
   }
 
   async getProject(id: string): Promise<ProjectRow | undefined> {
@@ -71,6 +76,20 @@ export class NovahostDatabase {
       rows.push(...(await this.db<ProjectRow>(PROJECTS).whereIn('id', part)));
     }
     return rows;
+  }
+
+  async projectsByRepoKey(key: string): Promise<ProjectRow[]> {
+    return this.db<ProjectRow>(PROJECTS)
+      .where({ repo_key: key })
+      .orderBy('slug');
+  }
+
+  async projectsWithoutRepoKey(): Promise<
+    Array<Pick<ProjectRow, 'id' | 'repo_url'>>
+  > {
+    return this.db<ProjectRow>(PROJECTS)
+      .whereNull('repo_key')
+      .select('id', 'repo_url');
   }
 
   async getProjectBySlug(slug: string): Promise<ProjectRow | undefined> {
@@ -141,6 +160,7 @@ export class NovahostDatabase {
       }
       await tx(DEPLOYMENTS).where({ project_id: id }).delete();
       await tx(DOMAINS).where({ project_id: id }).delete();
+      await tx(ALIASES).where({ project_id: id }).delete();
       await tx(PROJECTS).where({ id }).delete();
       return ids;
     });

@@ -2,6 +2,8 @@ import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { isUniqueViolation } from './sqlHelpers';
 import {
+  ALIASES,
+  AliasRow,
   DEPLOYMENTS,
   DeploymentRow,
   DOMAINS,
@@ -50,11 +52,12 @@ export async function deleteDomain(db: Knex, hostname: string): Promise<void> {
   await db(DOMAINS).where({ hostname }).delete();
 }
 
-/** What the route table needs: every project, ready deployments, verified domains. */
+/** What the route table needs: every project, ready deployments, verified domains, routed aliases. */
 export type RouteRows = {
   projects: ProjectRow[];
   deployments: Array<Pick<DeploymentRow, 'id' | 'short_id' | 'project_id'>>;
   domains: Array<Pick<DomainRow, 'hostname' | 'project_id'>>;
+  aliases: Array<Pick<AliasRow, 'project_id' | 'label' | 'deployment_id'>>;
 };
 
 export async function routeRows(db: Knex): Promise<RouteRows> {
@@ -65,5 +68,9 @@ export async function routeRows(db: Knex): Promise<RouteRows> {
   const domains = await db<DomainRow>(DOMAINS)
     .whereNotNull('verified_at')
     .select('hostname', 'project_id');
-  return { projects, deployments, domains };
+  const aliases = await db<AliasRow>(ALIASES)
+    .whereNull('removed_at')
+    .whereNotNull('deployment_id')
+    .select('project_id', 'label', 'deployment_id');
+  return { projects, deployments, domains, aliases };
 }

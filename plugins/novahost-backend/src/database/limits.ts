@@ -1,3 +1,4 @@
+import type { DeploymentStatus } from '@internal/plugin-novahost-common';
 import { Knex } from 'knex';
 import { chunks } from './sqlHelpers';
 import {
@@ -7,6 +8,13 @@ import {
   DeploymentRow,
   LOCKS,
 } from './tables';
+
+/** A branch names what is built (a push deploys its commit by SHA); without one, the ref. */
+function sameWork(row: DeploymentRow) {
+  return row.branch
+    ? { project_id: row.project_id, branch: row.branch }
+    : { project_id: row.project_id, ref: row.ref };
+}
 
 /**
  * The queries behind the queue and storage limits (the log limits are part
@@ -21,8 +29,8 @@ export class LimitQueries {
 
   /**
    * Inserts a queued deployment unless its creator already has `maxQueued`
-   * queued deployments, not counting those of the same project and ref
-   * (the new one supersedes them). Runs under the dispatch lock row, so
+   * queued deployments, not counting those of the same project and branch
+   * (or ref; the new one supersedes them). Runs under the dispatch lock row, so
    * creates on several replicas cannot pass the check together. Returns
    * the creator's count when it refuses.
    */
@@ -37,7 +45,7 @@ export class LimitQueries {
         await (this.isSqlite ? lock : lock.forUpdate()).first();
         const [{ count }] = await tx(DEPLOYMENTS)
           .where({ status: 'queued', created_by: row.created_by })
-          .whereNot(q => q.where({ project_id: row.project_id, ref: row.ref }))
+          .whereNot(q => q.where(sameWork(row)))
           .count({ count: '*' });
         if (Number(count) >= maxQueued) {
           return { inserted: false as const, queued: Number(count) };
@@ -48,10 +56,14 @@ export class LimitQueries {
     });
   }
 
-  /** Queued deployments of the project and ref of `row`, oldest first. */
-  async queuedOfRef(row: DeploymentRow): Promise<DeploymentRow[]> {
+  /** Deployments of the project and branch (or ref) of `row` in `statuses`, oldest first. */
+  async queuedOfRef(
+    row: DeploymentRow,
+    statuses: DeploymentStatus[] = ['queued'],
+  ): Promise<DeploymentRow[]> {
     return this.db<DeploymentRow>(DEPLOYMENTS)
-      .where({ project_id: row.project_id, ref: row.ref, status: 'queued' })
+      .where(sameWork(row))
+      .whereIn('status', statuses)
       .orderBy('created_at', 'asc')
       .orderBy('id', 'asc');
   }

@@ -1,4 +1,8 @@
-import type { DeploymentStatus } from '@internal/plugin-novahost-common';
+import type {
+  DeploymentSource,
+  DeploymentStatus,
+  DeploymentTarget,
+} from '@internal/plugin-novahost-common';
 
 /** Row types of the Novahost tables (see migrations/). */
 
@@ -18,6 +22,12 @@ export type ProjectRow = {
   entity_ref: string | null;
   spa: boolean | number;
   auto_promote: boolean | number;
+  /** `host/owner/name` of repo_url (see repoKey); null for local repositories. */
+  repo_key: string | null;
+  /** JSON array of repository paths a push must touch; null: the root directory. */
+  watch_paths: string | null;
+  /** Build previews of pull requests from forks (without secrets). */
+  allow_fork_previews: boolean | number;
   production_deployment_id: string | null;
   created_at: Date | string;
   updated_at: Date | string;
@@ -47,6 +57,14 @@ export type DeploymentRow = {
   stats_new_blobs: number | null;
   stats_new_bytes: number | string | null;
   framework: string | null;
+  /** production: of the production branch; preview: any other branch. */
+  target: DeploymentTarget;
+  /** The branch built; null for a commit deployed by SHA. */
+  branch: string | null;
+  pr_number: number | null;
+  source: DeploymentSource;
+  /** From a fork's pull request: built without secrets. */
+  fork: boolean | number;
   created_at: Date | string;
   started_at: Date | string | null;
   uploading_at: Date | string | null;
@@ -75,6 +93,31 @@ export const BLOBS = 'novahost_blobs';
 export const DEPLOYMENT_BLOBS = 'novahost_deployment_blobs';
 export const LOCKS = 'novahost_locks';
 export const DOMAINS = 'novahost_domains';
+export const ALIASES = 'novahost_aliases';
+export const DELIVERIES = 'novahost_webhook_deliveries';
+
+/** A branch's stable alias `<slug>-git-<branch>`. */
+export type AliasRow = {
+  project_id: string;
+  branch: string;
+  label: string;
+  /** The branch's newest ready deployment. */
+  deployment_id: string | null;
+  pr_number: number | null;
+  pr_comment_id: string | null;
+  /** Closed pull request or deleted branch: no longer routed. */
+  removed_at: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+export type DeliveryRow = {
+  delivery_id: string;
+  event: string;
+  repo_key: string | null;
+  outcome: string | null;
+  received_at: Date | string;
+};
 
 export type DomainRow = {
   hostname: string;
@@ -109,6 +152,11 @@ export function newDeploymentRow(
     stats_new_blobs: null,
     stats_new_bytes: null,
     framework: null,
+    target: 'production',
+    branch: null,
+    pr_number: null,
+    source: 'manual',
+    fork: false,
     started_at: null,
     uploading_at: null,
     finished_at: null,

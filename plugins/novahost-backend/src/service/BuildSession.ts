@@ -12,6 +12,7 @@ import type {
 import {
   DeploymentManifest,
   SiteUrlOptions,
+  aliasUrl,
   isContentHash,
   isSafeManifestPath,
   isTerminalStatus,
@@ -302,11 +303,21 @@ export class BuildSession {
     await this.o.drainLogs?.(row.id);
     const moved = await this.o.machine.transition(row.id, 'ready', {
       settle: async () => {
-        const due = project.auto_promote && row.ref === project.branch;
+        const alias = row.branch
+          ? await this.o.db.aliases.point(project, row)
+          : undefined;
+        const at =
+          alias?.deployment_id === row.id
+            ? `${url} and ${aliasUrl(alias.label, this.o.urls)}`
+            : url;
+        const due =
+          project.auto_promote &&
+          row.target === 'production' &&
+          row.branch === project.branch;
         if (due && (await this.o.db.promoteIfNewer(project.id, row.id))) {
-          return `Deployment ready at ${url} and promoted to production`;
+          return `Deployment ready at ${at} and promoted to production`;
         }
-        return `Deployment ready at ${url}`;
+        return `Deployment ready at ${at}`;
       },
     });
     if (!moved) {

@@ -1,6 +1,8 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
   Deployment,
+  DeploymentSource,
+  DeploymentTarget,
   Page,
   Project,
   SiteUrlOptions,
@@ -9,10 +11,18 @@ import {
 import { randomUUID } from 'crypto';
 import type { EventBus } from '../bus';
 import type { NovahostDatabase } from '../database/NovahostDatabase';
-import { DeploymentRow, newDeploymentRow } from '../database/tables';
+import {
+  DeploymentRow,
+  ProjectRow,
+  newDeploymentRow,
+} from '../database/tables';
 import { publishRoutesChanged } from './channels';
 import type { DeploymentLogs } from './DeploymentLogs';
-import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';
+import {
+  ACTIVE,
+  DeploymentStateMachine,
+  RUNNING,
+} from './DeploymentStateMachine';
 import { TooManyRequestsError } from './limits';
 import { deploymentFromRow, toMillis } from './mappers';
 import type { ProjectService } from './ProjectService';
@@ -34,6 +44,47 @@ export type DeploymentServiceOptions = {
   maxQueuedPerUser: number;
 };
 
+/** What starts a deployment: a user's deploy, or a git event. */
+export type NewDeployment = {
+  /** Branch, tag or commit SHA; the project's production branch by default. */
+  ref?: string;
+  createdBy?: string;
+  /** The branch `ref` (a commit SHA) is on; by default `ref` unless it is a SHA. */
+  branch?: string;
+  pullRequest?: { number: number; fork: boolean };
+  source?: DeploymentSource;
+  /** Also stop running builds of the same branch (a newer push). */
+  supersedeRunning?: boolean;
+};
+
+const COMMIT_RE = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Production: the production branch, or a commit deployed by SHA (which is
+ * never promoted automatically); preview: any other branch, every pull request.
+ */
+function targetOf(
+  project: ProjectRow,
+  branch: string | null,
+  pullRequest: NewDeployment['pullRequest'],
+): DeploymentTarget {
+  if (pullRequest) return 'preview';
+  return branch === null || branch === project.branch
+    ? 'production'
+    : 'preview';
+}
+
+function queuedLine(slug: string, row: DeploymentRow): string {
+  const what =
+    row.branch && row.branch !== row.ref
+      ? `${row.branch} at ${row.ref.slice(0, 12)}`
+      : `ref ${row.ref}`;
+  const pr = row.pr_number ? ` (pull request #${row.pr_number})` : '';
+  return `${
+    row.target === 'preview' ? 'Preview' : 'Production'
+  } deployment queued for ${slug}: ${what}${pr}`;
+}
+
 /** What users do with deployments: deploy, read, cancel, promote/rollback. */
 export class DeploymentService {
   constructor(private readonly o: DeploymentServiceOptions) {}
@@ -48,7 +99,18 @@ export class DeploymentService {
   async get(id: string): Promise<Deployment> {
     const row = await this.row(id);
     const project = await this.o.projects.row(row.project_id);
-    return deploymentFromRow(row, project, this.o.urls);
+    return deploymentFromRow(
+      row,
+      project,
+      this.o.urls,
+      await this.labels(project.id),
+    );
+  }
+
+  /** Branch → alias label of a project's aliases. */
+  private async labels(projectId: string): Promise<Map<string, string>> {
+    const rows = await this.o.db.aliases.list(projectId);
+    return new Map(rows.map(a => [a.branch, a.label]));
   }
 
   async list(
@@ -57,8 +119,9 @@ export class DeploymentService {
   ): Promise<Page<Deployment>> {
     const project = await this.o.projects.row(projectIdOrSlug);
     const { rows, total } = await this.o.db.listDeployments(project.id, page);
+    const labels = await this.labels(project.id);
     return {
-      items: rows.map(r => deploymentFromRow(r, project, this.o.urls)),
+      items: rows.map(r => deploymentFromRow(r, project, this.o.urls, labels)),
       totalCount: total,
       ...page,
     };
@@ -72,17 +135,25 @@ export class DeploymentService {
    */
   async create(
     projectIdOrSlug: string,
-    opts: { ref?: string; createdBy?: string },
+    opts: NewDeployment,
   ): Promise<Deployment> {
     const project = await this.o.projects.row(projectIdOrSlug);
     const now = new Date();
+    const ref = opts.ref ?? project.branch;
+    const branch = opts.branch ?? (COMMIT_RE.test(ref) ? null : ref);
     let row: DeploymentRow | undefined;
     for (let attempt = 0; !row; attempt++) {
       const candidate = newDeploymentRow({
         id: randomUUID(),
         short_id: newShortId(),
         project_id: project.id,
-        ref: opts.ref ?? project.branch,
+        ref,
+        commit_sha: COMMIT_RE.test(ref) ? ref : null,
+        branch,
+        target: targetOf(project, branch, opts.pullRequest),
+        pr_number: opts.pullRequest?.number ?? null,
+        fork: opts.pullRequest?.fork ?? false,
+        source: opts.source ?? 'manual',
         created_by: opts.createdBy ?? null,
         created_at: now,
       });
@@ -104,11 +175,9 @@ export class DeploymentService {
         if (e instanceof TooManyRequestsError || attempt >= 3) throw e;
       }
     }
-    await this.o.logs.system(
-      row.id,
-      `Deployment queued for ${project.slug} at ref ${row.ref}`,
-    );
-    await this.supersede(row);
+    await this.o.logs.system(row.id, queuedLine(project.slug, row));
+    await this.supersede(row, opts.supersedeRunning ?? false);
+    await this.o.machine.announce(row.id);
     // As created (queued), or superseded by a concurrent deploy.
     const created = await this.get(row.id);
     this.o.kick();
@@ -116,21 +185,28 @@ export class DeploymentService {
   }
 
   /**
-   * Cancels the queued deployments of the same project and ref but the
-   * newest, as Vercel does; one that started meanwhile builds on. Every
+   * Cancels the queued deployments of the same project and branch (or ref)
+   * but the newest, as Vercel does; one that started meanwhile builds on,
+   * unless `running` (a newer push: its running builds stop too). Every
    * create runs this after its insert, so of concurrent deploys the last
    * to look sees them all: exactly the newest stays queued.
    */
-  private async supersede(row: DeploymentRow): Promise<void> {
-    const queued = await this.o.db.limits.queuedOfRef(row);
+  private async supersede(row: DeploymentRow, running: boolean): Promise<void> {
+    const statuses = running ? ACTIVE : (['queued'] as const);
+    const queued = await this.o.db.limits.queuedOfRef(row, [...statuses]);
     // `row` itself may have started already (another replica dispatched it).
     const newer = (a: DeploymentRow, b: DeploymentRow) =>
       toMillis(a.created_at) - toMillis(b.created_at) || (a.id > b.id ? 1 : -1);
     const newest = [...queued, row].reduce((a, b) => (newer(b, a) > 0 ? b : a));
     for (const old of queued.filter(r => r.id !== newest.id)) {
       const moved = await this.o.machine.transition(old.id, 'canceled', {
-        from: ['queued'],
+        from: [...statuses],
         error: `Superseded by ${newest.short_id}`,
+        settle: async () => {
+          if (RUNNING.includes(old.status)) {
+            await this.o.stopBuild(old.id, old.runner_handle);
+          }
+        },
       });
       if (moved) {
         await this.o.logs.system(

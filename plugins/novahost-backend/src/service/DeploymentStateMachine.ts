@@ -104,6 +104,9 @@ function defaultLog(to: DeploymentStatus, d: TransitionDetails) {
  */
 export class DeploymentStateMachine {
   private readonly slotListeners: Array<() => void> = [];
+  private readonly changeListeners: Array<
+    (row: DeploymentRow) => void | Promise<void>
+  > = [];
 
   constructor(
     private readonly o: {
@@ -116,6 +119,15 @@ export class DeploymentStateMachine {
   /** Calls `listener` whenever a deployment reached a terminal state (a build slot is free). */
   onSlotFreed(listener: () => void): void {
     this.slotListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` with the deployment after every move this replica made
+   * (exactly one replica makes each), e.g. to report it to GitHub. A
+   * listener's failure is its own: it never fails the move.
+   */
+  onChange(listener: (row: DeploymentRow) => void | Promise<void>): void {
+    this.changeListeners.push(listener);
   }
 
   /** Moves `id` to `to` if the table allows it from its current state; returns whether this call did. */
@@ -169,5 +181,10 @@ export class DeploymentStateMachine {
       error: row.error,
       commitSha: row.commit_sha,
     });
+    for (const listener of this.changeListeners) {
+      Promise.resolve()
+        .then(() => listener(row))
+        .catch(() => {});
+    }
   }
 }

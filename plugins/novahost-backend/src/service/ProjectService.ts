@@ -7,6 +7,7 @@ import {
   SiteUrlOptions,
   UpdateProjectRequest,
   isLocalRepoUrl,
+  repoKey,
   slugify,
   splitDeploymentLabel,
 } from '@internal/plugin-novahost-common';
@@ -101,6 +102,11 @@ export class ProjectService {
       entity_ref: input.entityRef ?? null,
       spa: input.spa ?? false,
       auto_promote: input.autoPromote ?? true,
+      repo_key: repoKey(input.repoUrl) ?? null,
+      watch_paths: input.watchPaths?.length
+        ? JSON.stringify(input.watchPaths)
+        : null,
+      allow_fork_previews: input.allowForkPreviews ?? false,
       production_deployment_id: null,
       created_at: now,
       updated_at: now,
@@ -115,7 +121,18 @@ export class ProjectService {
     if (patch.repoUrl) this.checkRepoUrl(patch.repoUrl);
     const update: Partial<ProjectRow> = { updated_at: new Date() };
     if (patch.name !== undefined) update.name = patch.name;
-    if (patch.repoUrl !== undefined) update.repo_url = patch.repoUrl;
+    if (patch.repoUrl !== undefined) {
+      update.repo_url = patch.repoUrl;
+      update.repo_key = repoKey(patch.repoUrl) ?? null;
+    }
+    if (patch.watchPaths !== undefined) {
+      update.watch_paths = patch.watchPaths.length
+        ? JSON.stringify(patch.watchPaths)
+        : null;
+    }
+    if (patch.allowForkPreviews !== undefined) {
+      update.allow_fork_previews = patch.allowForkPreviews;
+    }
     if (patch.branch !== undefined) update.branch = patch.branch;
     if (patch.rootDirectory !== undefined)
       update.root_directory = patch.rootDirectory;
@@ -133,6 +150,19 @@ export class ProjectService {
     await this.o.db.updateProject(row.id, update);
     if (patch.spa !== undefined) await publishRoutesChanged(this.o.bus);
     return this.get(row.id);
+  }
+
+  /** Fills `repo_key` of projects created before it existed (webhooks match by it). */
+  async backfillRepoKeys(): Promise<void> {
+    for (const row of await this.o.db.projectsWithoutRepoKey()) {
+      const key = repoKey(row.repo_url);
+      if (key) await this.o.db.updateProject(row.id, { repo_key: key });
+    }
+  }
+
+  /** Projects built from the repository (webhook deliveries). */
+  byRepoKey(key: string): Promise<ProjectRow[]> {
+    return this.o.db.projectsByRepoKey(key);
   }
 
   /** Deletes the project: stops its builds, removes its rows, then its artifacts. */

@@ -81,7 +81,17 @@ export class RouteTableService {
   }
 
   private async build(): Promise<RouteTable> {
-    const { projects, deployments, domains } = await this.db.routeRows();
+    const { projects, deployments, domains, aliases } =
+      await this.db.routeRows();
+    const aliasesByProject = new Map<
+      string,
+      Array<{ label: string; deploymentId: string }>
+    >();
+    for (const a of aliases) {
+      const list = aliasesByProject.get(a.project_id) ?? [];
+      list.push({ label: a.label, deploymentId: a.deployment_id! });
+      aliasesByProject.set(a.project_id, list);
+    }
     const domainsByProject = new Map<string, string[]>();
     for (const d of domains) {
       const list = domainsByProject.get(d.project_id) ?? [];
@@ -105,6 +115,7 @@ export class RouteTableService {
         productionDeploymentId: p.production_deployment_id,
         deployments: byProject.get(p.id) ?? [],
         domains: domainsByProject.get(p.id) ?? [],
+        aliases: aliasesByProject.get(p.id) ?? [],
       })),
     };
     this.table = table;

@@ -100,6 +100,7 @@ export async function createNovahost(
     allowLocalRepos: runnerType === 'local',
     stopBuild,
   });
+  await projects.backfillRepoKeys();
   const deployments = new DeploymentService({
     db,
     bus,

@@ -2,6 +2,7 @@ import {
   Deployment,
   Project,
   SiteUrlOptions,
+  aliasUrl,
   deploymentUrl,
   productionUrl,
 } from '@internal/plugin-novahost-common';
@@ -44,6 +45,8 @@ export function projectFromRow(row: ProjectRow, urls: SiteUrlOptions): Project {
     entityRef: row.entity_ref,
     spa: Boolean(row.spa),
     autoPromote: Boolean(row.auto_promote),
+    watchPaths: parseWatchPaths(row.watch_paths),
+    allowForkPreviews: Boolean(row.allow_fork_previews),
     productionDeploymentId: row.production_deployment_id,
     url: productionUrl(row.slug, urls),
     createdAt: toIso(row.created_at)!,
@@ -51,17 +54,44 @@ export function projectFromRow(row: ProjectRow, urls: SiteUrlOptions): Project {
   };
 }
 
+/** The stored watch paths (a JSON array), [] when unset or unreadable. */
+export function parseWatchPaths(value: string | null): string[] {
+  if (!value) return [];
+  try {
+    const parsed = JSON.parse(value);
+    return Array.isArray(parsed)
+      ? parsed.filter((p): p is string => typeof p === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A deployment as the API shows it; `aliases` (branch → label) gives the
+ * branch alias URL, which exists once a deployment of the branch was ready.
+ */
 export function deploymentFromRow(
   row: DeploymentRow,
   project: Pick<ProjectRow, 'slug' | 'production_deployment_id'>,
   urls: SiteUrlOptions,
+  aliases?: ReadonlyMap<string, string>,
 ): Deployment {
+  const label = row.branch ? aliases?.get(row.branch) : undefined;
   return {
     id: row.id,
     shortId: row.short_id,
     projectId: row.project_id,
     ref: row.ref,
     commitSha: row.commit_sha,
+    target: row.target ?? 'production',
+    branch: row.branch ?? null,
+    pullRequest:
+      row.pr_number === null || row.pr_number === undefined
+        ? null
+        : { number: Number(row.pr_number), fork: Boolean(row.fork) },
+    source: row.source ?? 'manual',
+    aliasUrl: label ? aliasUrl(label, urls) : null,
     status: row.status,
     error: row.error,
     exitCode: row.exit_code,
