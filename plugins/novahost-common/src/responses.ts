@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { DEPLOYMENT_STATUSES, DEPLOYMENT_TARGETS } from './types';
-import type { Deployment, LogLine, Page, Project } from './types';
+import type {
+  Deployment,
+  LogLine,
+  Page,
+  Project,
+  WebhookStatus,
+} from './types';
 
 /**
  * Response schemas of the REST API: clients (the Backstage frontend plugin,
@@ -133,3 +139,21 @@ export function validateResponse<T>(
   }
   return result.data;
 }
+
+/** @public */
+export const webhookStatusSchema: z.ZodType<WebhookStatus> = z.object({
+  url: z.string(),
+  events: z.array(z.string()),
+  contentType: z.literal('application/json'),
+  secretConfigKey: z.string(),
+  secretConfigured: z.boolean(),
+  repoKey: z.string().nullable(),
+  lastDelivery: z
+    .object({
+      id: z.string(),
+      event: z.string(),
+      receivedAt: isoDate,
+      outcome: z.string().nullable(),
+    })
+    .nullable(),
+});

@@ -155,3 +155,27 @@ export interface LogLine {
   stream: 'stdout' | 'stderr' | 'system';
   text: string;
 }
+
+/**
+ * How to point a repository's webhook at Novahost, and whether deliveries
+ * arrive (`GET /projects/:id/webhook`). @public
+ */
+export interface WebhookStatus {
+  /** The events endpoint to enter as the webhook's Payload URL. */
+  url: string;
+  /** The GitHub events to subscribe to. */
+  events: string[];
+  contentType: 'application/json';
+  /** Where the shared secret is configured (never the secret itself). */
+  secretConfigKey: string;
+  secretConfigured: boolean;
+  /** `host/owner/name` the deliveries are matched by; null for local repositories. */
+  repoKey: string | null;
+  /** The newest delivery for the repository, with what Novahost did with it. */
+  lastDelivery: {
+    id: string;
+    event: string;
+    receivedAt: string;
+    outcome: string | null;
+  } | null;
+}

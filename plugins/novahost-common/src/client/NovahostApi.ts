@@ -1,9 +1,11 @@
 import type {
   Deployment,
   DeploymentStatus,
+  DeploymentTarget,
   LogLine,
   Page,
   Project,
+  WebhookStatus,
 } from '../types';
 import type { CreateProjectRequest, UpdateProjectRequest } from '../schemas';
 
@@ -38,9 +40,10 @@ export interface NovahostApi {
     request: UpdateProjectRequest,
   ): Promise<Project>;
   deleteProject(idOrSlug: string): Promise<void>;
+  /** A project's deployments, newest first; `target` keeps only production or preview ones. */
   listDeployments(
     idOrSlug: string,
-    page?: { limit?: number; offset?: number },
+    page?: { limit?: number; offset?: number; target?: DeploymentTarget },
   ): Promise<Page<Deployment>>;
   createDeployment(
     idOrSlug: string,
@@ -48,6 +51,10 @@ export interface NovahostApi {
   ): Promise<Deployment>;
   getDeployment(id: string): Promise<Deployment>;
   cancelDeployment(id: string): Promise<Deployment>;
+  /** Deletes a deployment that is not production: its routes, logs and unshared files. */
+  deleteDeployment(id: string): Promise<void>;
+  /** The webhook to set up on the repository, and whether deliveries arrive. */
+  getWebhookStatus(idOrSlug: string): Promise<WebhookStatus>;
   /** Moves production to a ready deployment; rollback is promoting an older one. */
   promote(idOrSlug: string, deploymentId: string): Promise<Project>;
   /**

@@ -5,8 +5,15 @@ import {
   pageSchema,
   projectSchema,
   validateResponse as validate,
+  webhookStatusSchema,
 } from '../responses';
-import type { Deployment, Page, Project } from '../types';
+import type {
+  Deployment,
+  DeploymentTarget,
+  Page,
+  Project,
+  WebhookStatus,
+} from '../types';
 import type { CreateProjectRequest, UpdateProjectRequest } from '../schemas';
 import { followLogStream } from './logStream';
 import type { LogStreamOptions, NovahostApi } from './NovahostApi';
@@ -121,7 +128,7 @@ export class NovahostClient implements NovahostApi {
 
   listDeployments(
     idOrSlug: string,
-    page: { limit?: number; offset?: number } = {},
+    page: { limit?: number; offset?: number; target?: DeploymentTarget } = {},
   ): Promise<Page<Deployment>> {
     return this.call(
       deploymentPage,
@@ -147,6 +154,17 @@ export class NovahostClient implements NovahostApi {
     return this.call(deployment, `/deployments/${enc(id)}/cancel`, {
       method: 'POST',
     });
+  }
+
+  async deleteDeployment(id: string): Promise<void> {
+    await this.json(`/deployments/${enc(id)}`, { method: 'DELETE' });
+  }
+
+  getWebhookStatus(idOrSlug: string): Promise<WebhookStatus> {
+    return this.call(
+      { schema: webhookStatusSchema, what: 'webhook status' },
+      `/projects/${enc(idOrSlug)}/webhook`,
+    );
   }
 
   promote(idOrSlug: string, deploymentId: string): Promise<Project> {
