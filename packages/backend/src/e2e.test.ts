@@ -1,9 +1,9 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import {
+  freePort,
   startTestProxy,
   type TestProxy,
 } from '@internal/novahost-proxy/testUtils';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import {
@@ -23,17 +23,6 @@ jest.setTimeout(300_000);
 
 const user = { Authorization: mockCredentials.user.header() };
 const NAME = 'e2e-dashboard';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function eventually<T>(
   fn: () => Promise<T | undefined>,

@@ -3,7 +3,7 @@
  * would send.
  */
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export interface TestResponse {
   status: number;
@@ -61,5 +61,21 @@ export function sendRaw(port: number, data: string): Promise<string> {
     socket.on('data', d => (received += d.toString('latin1')));
     socket.on('close', () => resolve(received));
     socket.on('error', reject);
+  });
+}
+
+/**
+ * A TCP port free on 127.0.0.1 right now, for a server whose port must be
+ * known before it starts (the backend hands out URLs on the proxy's port).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
 }

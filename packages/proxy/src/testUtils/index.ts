@@ -17,5 +17,5 @@ export {
   type FakeBackend,
   type TestStore,
 } from './fixtures';
-export { httpGet, sendRaw, type TestResponse } from './http';
+export { freePort, httpGet, sendRaw, type TestResponse } from './http';
 export { MemoryLogger, type LogEntry } from '../logger';

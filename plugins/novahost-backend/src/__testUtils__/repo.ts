@@ -28,6 +28,8 @@ export function createSiteRepo(options: SiteRepoOptions): {
   dir: string;
   head: () => string;
   commit: (files: Record<string, string>) => string;
+  /** Checks out `branch`, creating it from HEAD when it does not exist. */
+  checkout: (branch: string) => void;
 } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-repo-'));
   const write = (files: Record<string, string>) =>
@@ -98,6 +100,10 @@ next();
       write(files);
       git(dir, 'commit', '-q', '-am', 'change');
       return git(dir, 'rev-parse', 'HEAD');
+    },
+    checkout: (branch: string) => {
+      const exists = git(dir, 'branch', '--list', branch) !== '';
+      git(dir, 'checkout', '-q', ...(exists ? [] : ['-b']), branch);
     },
   };
 }

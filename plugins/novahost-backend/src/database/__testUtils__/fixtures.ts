@@ -76,11 +76,14 @@ export function deploymentRow(
   projectId: string,
   patch: Partial<DeploymentRow> = {},
 ): DeploymentRow {
+  const ref = patch.ref ?? 'main';
   return newDeploymentRow({
     id: randomUUID(),
     short_id: randomUUID().slice(0, 8),
     project_id: projectId,
-    ref: 'main',
+    ref,
+    // As DeploymentService.create: a ref that is no commit SHA is the branch.
+    branch: /^[0-9a-f]{40}$/.test(ref) ? null : ref,
     created_at: new Date(),
     ...patch,
   });
