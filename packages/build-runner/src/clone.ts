@@ -1,16 +1,19 @@
 /**
- * The `clone` step (trusted: it holds the build token): fetches the spec,
- * checks the ref out into the work directory, plans the install and build,
- * reports the `building` phase. Its result is the plan for the build step,
- * which holds no secret.
+ * The `clone` step (trusted: it holds the build token and the repository
+ * credential): fetches the spec, checks the ref out into the work
+ * directory, plans the install and build, reports the `building` phase. Its
+ * result is the plan for the build step, which holds no secret.
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { BuildApi } from './api.ts';
 import { frameworkName, planBuild } from './detect.ts';
-import { run } from './exec.ts';
+import { run, StepError } from './exec.ts';
+import { credentialSecrets, gitAuthEnv, refusedByHost } from './gitAuth.ts';
 import type { BuildPlanFile } from './handoff.ts';
 import type { LogShipper } from './logShipper.ts';
+import type { RepoAccess } from './protocol.ts';
+import { redact } from './redact.ts';
 import { insideRepo, redactUrl, workspace } from './workspace.ts';
 
 export interface CloneOptions {
@@ -22,6 +25,25 @@ export interface CloneOptions {
 }
 
 const SHA_RE = /^[0-9a-f]{7,64}$/i;
+
+const refused = (e: unknown) =>
+  e instanceof StepError && refusedByHost([e.message, ...e.tail]);
+
+/**
+ * A failed fetch as the build reports it: without the credential (git
+ * echoes URLs and server messages), and when the host refused to serve the
+ * repository, with the backend's line naming the host and what to configure.
+ */
+function fetchFailure(
+  e: unknown,
+  access: RepoAccess | undefined,
+  secrets: string[],
+): unknown {
+  if (!(e instanceof StepError)) return e;
+  const clean = (text: string) => redact(text, secrets);
+  const message = access && refused(e) ? access.hint : e.message;
+  return new StepError(clean(message), e.exitCode, e.tail.map(clean));
+}
 
 /** Clones and plans; throws a StepError or ApiError when it cannot. */
 export async function runClone(options: CloneOptions): Promise<BuildPlanFile> {
@@ -39,27 +61,40 @@ export async function runClone(options: CloneOptions): Promise<BuildPlanFile> {
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
   };
-  const git = (...args: string[]) =>
+  const credential = spec.repoAccess?.credential;
+  const secrets = credential ? credentialSecrets(credential) : [];
+  log.addSecrets(secrets);
+  // Only the processes that talk to the host get the credential.
+  const fetchEnv = credential
+    ? { ...gitEnv, ...gitAuthEnv(spec.repoUrl, credential) }
+    : gitEnv;
+  const gitWith = (env: NodeJS.ProcessEnv, args: string[]) =>
     run(`git ${args[0]}`, 'git', args, {
       cwd: ws.repo,
-      env: gitEnv,
+      env,
       timeoutMs: Math.max(1000, deadline - Date.now()),
       signal: options.signal,
       onLine: (stream, text) => log.line(stream, text),
     });
+  const git = (...args: string[]) => gitWith(gitEnv, args);
+  const gitFetch = (...args: string[]) => gitWith(fetchEnv, ['fetch', ...args]);
 
   log.system(`Cloning ${redactUrl(spec.repoUrl)} at ${spec.ref}`);
   await git('init', '-q');
   await git('remote', 'add', 'origin', spec.repoUrl);
   try {
-    await git('fetch', '-q', '--depth', '1', 'origin', spec.ref);
-    await git('checkout', '-q', '--detach', 'FETCH_HEAD');
+    try {
+      await gitFetch('-q', '--depth', '1', 'origin', spec.ref);
+      await git('checkout', '-q', '--detach', 'FETCH_HEAD');
+    } catch (e) {
+      // Servers that refuse to serve a commit by its SHA: fetch everything.
+      if (!SHA_RE.test(spec.ref) || refused(e)) throw e;
+      log.system('Fetching the full history to find the commit');
+      await gitFetch('-q', 'origin');
+      await git('checkout', '-q', '--detach', spec.ref);
+    }
   } catch (e) {
-    // Servers that refuse to serve a commit by its SHA: fetch everything.
-    if (!SHA_RE.test(spec.ref)) throw e;
-    log.system('Fetching the full history to find the commit');
-    await git('fetch', '-q', 'origin');
-    await git('checkout', '-q', '--detach', spec.ref);
+    throw fetchFailure(e, spec.repoAccess, secrets);
   }
   const commitSha = await captureHead(ws.repo, gitEnv);
   log.system(`Checked out ${commitSha}`);

@@ -7,6 +7,8 @@
 export { BuildApi, ApiError } from './api.ts';
 export type {
   BuildSpec,
+  RepoAccess,
+  RepoCredential,
   ShippedLine,
   UploadTarget,
   BuildEvent,

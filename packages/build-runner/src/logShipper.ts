@@ -28,9 +28,16 @@ export class LogShipper {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private readonly options: LogShipperOptions;
+  private readonly secrets: string[];
 
   constructor(options: LogShipperOptions) {
     this.options = options;
+    this.secrets = [...(options.secrets ?? [])];
+  }
+
+  /** Masks these too from now on (a credential learnt from the spec). */
+  addSecrets(secrets: readonly string[]): void {
+    this.secrets.push(...secrets);
   }
 
   /** The number of lines accepted so far. */
@@ -39,7 +46,7 @@ export class LogShipper {
   }
 
   line(stream: ShippedLine['stream'], raw: string): void {
-    const text = redact(raw.replace(/\r$/, ''), this.options.secrets);
+    const text = redact(raw.replace(/\r$/, ''), this.secrets);
     const line: ShippedLine = {
       seq: ++this.seq,
       ts: new Date().toISOString(),

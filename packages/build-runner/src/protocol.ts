@@ -17,6 +17,32 @@ export interface BuildSpec {
   outputDirectory: string | null;
   timeoutSeconds: number;
   env: Record<string, string>;
+  /**
+   * How the clone step reaches a remote repository; absent for local paths.
+   * Fetched with the build token, so on Kubernetes only the clone container
+   * sees it: never the build container, the Job or the database.
+   */
+  repoAccess?: RepoAccess;
+}
+
+/** HTTP Basic credentials for a repository's host (GitHub: `x-access-token` and a token). */
+export interface RepoCredential {
+  username: string;
+  password: string;
+}
+
+export interface RepoAccess {
+  /**
+   * Minted for this build from the backend's `integrations` config; given
+   * to git for the fetch only, never written to the work directory.
+   */
+  credential?: RepoCredential;
+  /**
+   * One line naming the host and what to configure, the failure's message
+   * when the host refuses the clone (e.g. `github.com: no credentials; add
+   * integrations.github with a GitHub App installed on acme/site or a token`).
+   */
+  hint: string;
 }
 
 /** One line of build output as the program ships it. */

@@ -45,6 +45,11 @@ const CORPUS: Array<[string, string]> = [
     'using github_pat_***',
   ],
   [
+    'git clone https://oauth2:glpat-AbCdEfGhIjKlMnOpQrSt_123@gitlab.com/a/b.git',
+    'git clone https://***@gitlab.com/a/b.git',
+  ],
+  ['GITLAB_TOKEN=glpat-AbCdEfGhIjKlMnOpQrSt_123', 'GITLAB_TOKEN=glpat-***'],
+  [
     '//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789',
     '//registry.npmjs.org/:_authToken=***',
   ],

@@ -39,6 +39,8 @@ const RULES: ReadonlyArray<
   // GitHub tokens: ghp_ (personal), gho_ (OAuth), ghu_/ghs_ (app), ghr_ (refresh)
   [/\b(gh[pousr]_)[A-Za-z0-9]{20,}/g, `$1${MASK}`],
   [/\b(github_pat_)\w{20,}/g, `$1${MASK}`],
+  // GitLab personal, project and group access tokens
+  [/\b(glpat-)[\w-]{20,}/g, `$1${MASK}`],
   // npm access tokens (.npmrc, `npm whoami` output)
   [/\b(npm_)[A-Za-z0-9]{36}\b/g, `$1${MASK}`],
   [/(_authToken\s*=\s*)\S+/gi, `$1${MASK}`],
