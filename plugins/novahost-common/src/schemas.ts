@@ -49,8 +49,10 @@ export const gitRefSchema = z
   );
 
 /**
- * A repository URL: `https://…` always; `file://…` or an absolute local path
- * when the server allows local repositories (the local runner only).
+ * A repository URL: `https://…` always; `http://…` on a Git server whose
+ * integration the operator configured with an http:// URL, and `file://…`
+ * or an absolute local path when the server allows local repositories (the
+ * local runner only): the server checks those two.
  */
 export const repoUrlSchema = z
   .string()
@@ -61,7 +63,7 @@ export const repoUrlSchema = z
     if (u.startsWith('/')) return !u.includes('\0');
     try {
       const url = new URL(u);
-      return url.protocol === 'https:' || url.protocol === 'file:';
+      return ['https:', 'http:', 'file:'].includes(url.protocol);
     } catch {
       return false;
     }

@@ -50,6 +50,8 @@ export async function startNovahostTestBackend(
     features?: BackendFeature[];
     /** The catalog the plugin reads entity owners from (empty by default). */
     catalogEntities?: Entity[];
+    /** More top-level app config, e.g. `integrations`. */
+    config?: Record<string, unknown>;
   } = {},
 ) {
   const ownStoreDir = !options.storeDir;
@@ -65,6 +67,7 @@ export async function startNovahostTestBackend(
         : []),
       mockServices.rootConfig.factory({
         data: {
+          ...options.config,
           novahost: {
             store: { type: 'local', local: { directory: storeDir } },
             ...options.novahost,

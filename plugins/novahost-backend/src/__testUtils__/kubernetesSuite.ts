@@ -50,11 +50,18 @@ export function kubernetesSuite(
   let stablePort = 0;
   let forwarder: net.Server;
 
-  /** Starts a backend; `builds` adds to its novahost.builds config. */
-  const start = async (builds: Record<string, number> = {}) => {
+  /**
+   * Starts a backend; `builds` adds to its novahost.builds config, `config`
+   * to the app config (e.g. `integrations`).
+   */
+  const start = async (
+    builds: Record<string, number> = {},
+    config: Record<string, unknown> = {},
+  ) => {
     scheduler = newScheduler();
     nh = await startNovahostTestBackend({
       knex,
+      config,
       features: [scheduler.factory()],
       novahost: {
         builds: { concurrency: 2, timeoutSeconds: 60, ...builds },

@@ -37,10 +37,17 @@ describe.each(databases.eachSupportedId())('BuildSession on %p', id => {
   const replica = (
     limits: Partial<BuildSessionOptions> & {
       log?: { maxLines: number; maxBytes: number };
+      /** What GitCredentials.secrets() would give. */
+      secrets?: string[];
     } = {},
   ) => {
     const bus = new MemoryEventBus();
-    const logs = new DeploymentLogs(db, bus, limits.log);
+    const logs = new DeploymentLogs(
+      db,
+      bus,
+      limits.log,
+      () => limits.secrets ?? [],
+    );
     const logger = mockServices.logger.mock();
     const urls: SiteUrlOptions = {
       baseDomain: 'localhost',
@@ -296,6 +303,54 @@ describe.each(databases.eachSupportedId())('BuildSession on %p', id => {
         ),
       ]);
       expect((await db.getDeployment(row.id))!.status).toBe('building');
+    });
+
+    it('gives the clone step its repository access in the spec only, and masks the credential in stored lines and the error', async () => {
+      const password = 'clone-credential-0123456789';
+      const access = {
+        credential: { username: 'x-access-token', password },
+        hint: 'git.example.com refused the token of integrations.github for site',
+      };
+      const asked: string[] = [];
+      const session = replica({
+        repoAccess: async url => {
+          asked.push(url);
+          return access;
+        },
+        secrets: [password],
+      });
+      const row = await building();
+      expect((await session.spec(row)).repoAccess).toEqual(access);
+      expect(asked).toEqual(['https://git.example.com/site.git']);
+      await session.appendLogs(
+        row,
+        [
+          {
+            clientSeq: 1,
+            ts: new Date(),
+            stream: 'stderr',
+            text: `fatal: ${password}`,
+          },
+        ],
+        'nh_build_token_0123456789',
+      );
+      await session.event(row, {
+        type: 'failed',
+        error: `clone failed with ${password}`,
+        exitCode: 128,
+      });
+      const failed = (await db.getDeployment(row.id))!;
+      expect(failed).toMatchObject({
+        status: 'failed',
+        error: 'clone failed with ***',
+      });
+      expect(await logText(row.id)).toEqual([
+        'fatal: ***',
+        'Build failed: clone failed with ***',
+      ]);
+      expect(JSON.stringify(failed)).not.toContain(password);
+      // Without integrations, a spec has no repository access.
+      expect(await replica().spec(row)).not.toHaveProperty('repoAccess');
     });
   });
 });

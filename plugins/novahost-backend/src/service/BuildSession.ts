@@ -8,6 +8,7 @@ import type {
   FinalizeResponse,
   ManifestFiles,
   ManifestResponse,
+  RepoAccess,
 } from '@internal/build-runner';
 import {
   DeploymentManifest,
@@ -31,7 +32,6 @@ import { DeploymentStateMachine, RUNNING } from './DeploymentStateMachine';
 import { deploymentFromRow } from './mappers';
 import { formatBytes } from './limits';
 import type { ProjectService } from './ProjectService';
-import { redact } from './redact';
 import { tokenMatches } from './tokens';
 import { isUuid } from './validation';
 
@@ -50,6 +50,12 @@ export type BuildSessionOptions = {
   /** Base URL the build program uses for the internal build API. */
   buildApiUrl: string;
   timeoutSeconds: number;
+  /**
+   * How the clone step reaches a repository (GitCredentials.forRepo): the
+   * credential minted for this build and the line to show if the host
+   * refuses. Only the spec carries it, never the database or the runner.
+   */
+  repoAccess?: (repoUrl: string) => Promise<RepoAccess | undefined>;
   maxFileBytes: number;
   maxFiles: number;
   /** Sum of the file sizes of one deployment's output. */
@@ -98,6 +104,7 @@ export class BuildSession {
 
   async spec(row: DeploymentRow): Promise<BuildSpec> {
     const project = await this.o.projects.row(row.project_id);
+    const repoAccess = await this.o.repoAccess?.(project.repo_url);
     return {
       deploymentId: row.id,
       repoUrl: project.repo_url,
@@ -108,6 +115,7 @@ export class BuildSession {
       outputDirectory: project.output_directory,
       timeoutSeconds: this.o.timeoutSeconds,
       env: {},
+      ...(repoAccess ? { repoAccess } : {}),
     };
   }
 
@@ -121,7 +129,7 @@ export class BuildSession {
       // The output that led to the failure first, then the failure.
       await this.o.drainLogs?.(row.id);
       await this.o.machine.transition(row.id, 'failed', {
-        error: redact(event.error, []),
+        error: this.o.logs.redact(event.error),
         exitCode: event.exitCode,
       });
     } else if (event.phase === 'building') {

@@ -29,7 +29,14 @@ export class DeploymentLogs {
     private readonly db: NovahostDatabase,
     private readonly bus: EventBus,
     private readonly limits: LogLimits = DEFAULT_LOG_LIMITS,
+    /** Secrets masked in every line (the clone credentials, GitCredentials). */
+    private readonly platformSecrets: () => readonly string[] = () => [],
   ) {}
+
+  /** Masks `text` as a stored line is masked (a build's error message). */
+  redact(text: string, secrets: readonly string[] = []): string {
+    return redact(text, [...secrets, ...this.platformSecrets()]);
+  }
 
   /**
    * Persists a build's output lines (secrets replaced by `***`) within the
@@ -60,7 +67,8 @@ export class DeploymentLogs {
     secrets: string[],
     limits: LogLimits | undefined,
   ): Promise<void> {
-    const clean = lines.map(l => ({ ...l, text: redact(l.text, secrets) }));
+    const all = [...secrets, ...this.platformSecrets()];
+    const clean = lines.map(l => ({ ...l, text: redact(l.text, all) }));
     const stored = await this.serialized(deploymentId, () =>
       this.db.appendLogs(deploymentId, clean, limits),
     );

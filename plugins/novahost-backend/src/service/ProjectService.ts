@@ -31,6 +31,11 @@ export type ProjectServiceOptions = {
   urls: SiteUrlOptions;
   /** Whether repoUrl may point at the local file system (local runner only). */
   allowLocalRepos: boolean;
+  /**
+   * Whether an http:// repoUrl may be used: only on a Git server of the
+   * operator's (GitCredentials.allowsPlainHttp). Without it, none may.
+   */
+  allowsPlainHttp?: (repoUrl: string) => boolean;
   /** Stops a running build (deleting a project stops its builds); never throws. */
   stopBuild: (deploymentId: string, handle: string | null) => Promise<void>;
 };
@@ -189,6 +194,11 @@ export class ProjectService {
     if (isLocalRepoUrl(repoUrl) && !this.o.allowLocalRepos) {
       throw new InputError(
         'repoUrl: local repositories are only allowed with the local build runner; use an https:// URL',
+      );
+    }
+    if (/^http:/i.test(repoUrl) && !this.o.allowsPlainHttp?.(repoUrl)) {
+      throw new InputError(
+        'repoUrl: http:// is only for a Git server whose integration is configured with an http:// URL (apiBaseUrl of integrations.github or bitbucketServer, baseUrl of integrations.gitlab); use an https:// URL',
       );
     }
   }

@@ -32,6 +32,7 @@ import { DeploymentService } from './DeploymentService';
 import { DeploymentStateMachine } from './DeploymentStateMachine';
 import { Dispatcher } from './Dispatcher';
 import { DomainService, txtResolver } from './DomainService';
+import { GitCredentials } from './GitCredentials';
 import { createInternalRouter } from './internalRouter';
 import { readLimits } from './limits';
 import { ProjectAccess } from './ProjectAccess';
@@ -84,7 +85,11 @@ export async function createNovahost(
   };
   const limits = readLimits(config);
 
-  const logs = new DeploymentLogs(db, bus, limits.log);
+  // Clone credentials from the app's `integrations`; masked in every line.
+  const gitCredentials = GitCredentials.fromConfig(config, logger);
+  const logs = new DeploymentLogs(db, bus, limits.log, () =>
+    gitCredentials.secrets(),
+  );
   const machine = new DeploymentStateMachine({ db, logs, bus });
   const dispatcher = new Dispatcher({ db, machine, runner, logger, ...builds });
   // A finished build frees a slot: start the next queued one.
@@ -98,6 +103,7 @@ export async function createNovahost(
     logger,
     urls,
     allowLocalRepos: runnerType === 'local',
+    allowsPlainHttp: url => gitCredentials.allowsPlainHttp(url),
     stopBuild,
   });
   await projects.backfillRepoKeys();
@@ -120,6 +126,7 @@ export async function createNovahost(
     projects,
     urls,
     buildApiUrl: buildApiUrl.replace(/\/+$/, ''),
+    repoAccess: url => gitCredentials.forRepo(url),
     ...builds,
     maxOutputBytes: limits.maxOutputBytes,
     maxProjectStoredBytes: limits.maxProjectStoredBytes,
