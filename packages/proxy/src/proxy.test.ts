@@ -159,6 +159,10 @@ describe('novahost proxy (real servers)', () => {
     expect(res.body).toBe(body);
     expect(res.headers['content-type']).toBe(type);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
+    // Only the production site may be indexed.
+    expect(res.headers['x-robots-tag']).toBe(
+      /^site-[a-z0-9]{8}\./.test(host) ? 'noindex' : undefined,
+    );
   });
 
   it('serves binary files byte for byte with their type', async () => {

@@ -65,6 +65,9 @@ export class ResponseHeaderCache {
       'Accept-Ranges': 'bytes',
       'X-Novahost-Deployment': target.deploymentId,
     };
+    // Previews and per-deployment hosts are not the site: search engines
+    // must not index them (as Vercel does), whatever `_headers` says.
+    if (target.via !== 'production') headers['X-Robots-Tag'] = 'noindex';
     if (isCompressible(contentType)) headers.Vary = 'Accept-Encoding';
     if (manifest.createdAt) {
       headers['Last-Modified'] = manifest.createdAt.toUTCString();

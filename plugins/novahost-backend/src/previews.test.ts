@@ -104,6 +104,8 @@ describe('preview deployments and branch aliases', () => {
     );
 
     expect(await served(alias, 'login v1')).toBe('login v1');
+    const aliased = await proxy.get(`${alias}.localhost`, '/index.html');
+    expect(aliased.headers['x-robots-tag']).toBe('noindex');
     expect(await page('preview-site')).toBe('main v1');
 
     // A newer commit of the branch moves the alias; the older deployment
