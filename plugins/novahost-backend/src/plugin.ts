@@ -9,7 +9,9 @@ import {
   novahostStoreExtensionPoint,
 } from '@internal/plugin-novahost-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { createNovahost } from './service/createNovahost';
+import { GIT_TOPICS } from './service/webhooks/GitEventHandler';
 
 /**
  * Novahost: projects, deployments, builds, artifacts and build logs.
@@ -49,6 +51,7 @@ export const novahostPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         userInfo: coreServices.userInfo,
         catalog: catalogServiceRef,
+        events: eventsServiceRef,
         httpRouter: coreServices.httpRouter,
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
@@ -89,6 +92,16 @@ export const novahostPlugin = createBackendPlugin({
             await novahost.catalogOwners.sync();
           },
         });
+        // GitHub deliveries, once the events backend checked their signature
+        // and its GitHub module routed them to github.<event>.
+        const { gitEvents } = novahost;
+        if (gitEvents) {
+          await deps.events.subscribe({
+            id: 'novahost-git',
+            topics: GIT_TOPICS,
+            onEvent: params => gitEvents.onEvent(params),
+          });
+        }
         deps.lifecycle.addStartupHook(() => novahost.dispatcher.failOrphans());
         deps.lifecycle.addShutdownHook(() => novahost.close());
       },

@@ -10,6 +10,8 @@ export * from './artifacts';
 export * from './routes';
 export * from './annotations';
 export * from './schemas';
+export * from './env';
+export * from './dotenv';
 export * from './responses';
 export * from './frameworks';
 export * from './sse';

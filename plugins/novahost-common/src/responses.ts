@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEPLOYMENT_STATUSES, DEPLOYMENT_TARGETS } from './types';
 import type {
   Deployment,
+  EnvVar,
   LogLine,
   Page,
   Project,
@@ -82,6 +83,21 @@ export const projectSchema: z.ZodType<Project> = z.object({
   createdAt: isoDate,
   updatedAt: isoDate,
   latestDeployment: deploymentSchema.nullable().optional(),
+});
+
+/** A variable: `PUT /projects/:id/env/:name` answers with it. @public */
+export const envVarSchema: z.ZodType<EnvVar> = z.object({
+  name: z.string(),
+  targets: z.array(z.enum(DEPLOYMENT_TARGETS)),
+  secret: z.boolean(),
+  value: z.string().optional(),
+  updatedAt: isoDate,
+  updatedBy: z.string().nullable(),
+});
+
+/** `GET /projects/:id/env`. @public */
+export const envVarListSchema: z.ZodType<{ items: EnvVar[] }> = z.object({
+  items: z.array(envVarSchema),
 });
 
 /** A page of items: `{items, totalCount, limit, offset}`. @public */

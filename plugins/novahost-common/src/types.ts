@@ -179,3 +179,21 @@ export interface WebhookStatus {
     outcome: string | null;
   } | null;
 }
+
+/**
+ * A project's environment variable as the API lists it
+ * (`GET /projects/:id/env`). A secret's value is write-only: the list says
+ * that it is set and when it changed, never what it is. @public
+ */
+export interface EnvVar {
+  /** A POSIX name; the same name may have another value for the other target. */
+  name: string;
+  /** The deployments that get it. */
+  targets: DeploymentTarget[];
+  secret: boolean;
+  /** Plain variables only. */
+  value?: string;
+  updatedAt: string;
+  /** Who changed it last (a user or service ref). */
+  updatedBy: string | null;
+}

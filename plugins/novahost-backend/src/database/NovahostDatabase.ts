@@ -6,6 +6,7 @@ import { Knex } from 'knex';
 import * as blobs from './blobs';
 import * as domains from './domains';
 import { AliasQueries } from './aliases';
+import { DeliveryQueries } from './deliveries';
 import { LimitQueries } from './limits';
 import * as logs from './logs';
 import { whereProjectFilter } from './projectFilter';
@@ -38,11 +39,14 @@ export class NovahostDatabase {
   readonly limits: LimitQueries;
   /** Branch aliases (`<slug>-git-<branch>`). */
   readonly aliases: AliasQueries;
+  /** Webhook deliveries (redeliveries start nothing new). */
+  readonly deliveries: DeliveryQueries;
 
   constructor(private readonly db: Knex) {
     this.isSqlite = /sqlite/i.test(String(db.client.config.client));
     this.limits = new LimitQueries(db);
     this.aliases = new AliasQueries(db);
+    this.deliveries = new DeliveryQueries(db);
   }
 
   // --- projects -----------------------------------------------------------
@@ -207,6 +211,18 @@ export class NovahostDatabase {
       }
     }
     return out;
+  }
+
+  /** The newest deployment of a project's branch (by created_at, then id). */
+  async newestOfBranch(
+    projectId: string,
+    branch: string,
+  ): Promise<DeploymentRow | undefined> {
+    return this.db<DeploymentRow>(DEPLOYMENTS)
+      .where({ project_id: projectId, branch })
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .first();
   }
 
   async listByStatus(

@@ -33,6 +33,7 @@ import { DeploymentStateMachine } from './DeploymentStateMachine';
 import { Dispatcher } from './Dispatcher';
 import { DomainService, txtResolver } from './DomainService';
 import { GitCredentials } from './GitCredentials';
+import { GithubApi } from './github/GithubApi';
 import { createInternalRouter } from './internalRouter';
 import { readLimits } from './limits';
 import { ProjectAccess } from './ProjectAccess';
@@ -40,6 +41,9 @@ import { ProjectService } from './ProjectService';
 import { createRequestGuards } from './requestGuards';
 import { RouteTableService } from './RouteTableService';
 import { createRouter } from './router';
+import { GitDeploys } from './webhooks/GitDeploys';
+import { GitEventHandler } from './webhooks/GitEventHandler';
+import { webhookSecretLocation } from './webhooks/secret';
 
 /**
  * Wires the configured database, store, runner and bus into the services
@@ -95,6 +99,8 @@ export async function createNovahost(
   // A finished build frees a slot: start the next queued one.
   const kick = () => void dispatcher.kick();
   machine.onSlotFreed(kick);
+  // GitHub's REST API for repositories on the app's integrations.github.
+  const github = GithubApi.fromConfig(config, logger);
   const stopBuild = dispatcher.stopBuild.bind(dispatcher);
   const projects = new ProjectService({
     db,
@@ -172,9 +178,27 @@ export async function createNovahost(
   });
   const routes = new RouteTableService(db, bus, logger);
   await routes.start();
+  // GitHub deliveries the events backend checked (plugin.ts subscribes):
+  // only with a webhook secret, else anyone could forge them.
+  const webhookSecret = webhookSecretLocation(config);
+  const gitEvents = webhookSecret
+    ? new GitEventHandler({
+        db,
+        projects,
+        github,
+        logger,
+        deploys: new GitDeploys({ db, bus, deployments }),
+      })
+    : undefined;
+  if (!gitEvents) {
+    logger.info(
+      'GitHub webhooks are off: set events.modules.github.webhookSecret (GITHUB_WEBHOOK_SECRET) to deploy on push',
+    );
+  }
   return {
     dispatcher,
     catalogOwners,
+    gitEvents,
     router: createRouter({
       projects,
       deployments,
@@ -187,6 +211,8 @@ export async function createNovahost(
       catalogOwners,
       logger,
       permissions: deps.permissions,
+      discovery: deps.discovery,
+      webhookSecretLocation: webhookSecret,
     }),
     internalRouter: createInternalRouter({ builds: buildSession }),
     async close() {

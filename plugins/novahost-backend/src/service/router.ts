@@ -28,6 +28,7 @@ import { jsonBody, RequestGuards } from './requestGuards';
 import type { RouteTableService } from './RouteTableService';
 import { createEventStream } from './sse';
 import { parse } from './validation';
+import { createWebhookRoutes, WebhookRoutesOptions } from './webhookRoutes';
 
 export type RouterOptions = ProjectRoutesOptions & {
   deployments: DeploymentService;
@@ -38,6 +39,9 @@ export type RouterOptions = ProjectRoutesOptions & {
   access: ProjectAccess;
   guards: RequestGuards;
   permissions: PermissionsService;
+  /** For GET /projects/:id/webhook (webhookRoutes.ts). */
+  discovery: WebhookRoutesOptions['discovery'];
+  webhookSecretLocation: WebhookRoutesOptions['webhookSecretLocation'];
 };
 
 const logsQuerySchema = z.object({
@@ -59,6 +63,7 @@ export function createRouter(options: RouterOptions): express.Router {
   });
 
   router.use(createProjectRoutes(options));
+  router.use(createWebhookRoutes(options));
 
   router.post(
     '/projects/:id/deployments',

@@ -2,12 +2,14 @@ import type {
   Deployment,
   DeploymentStatus,
   DeploymentTarget,
+  EnvVar,
   LogLine,
   Page,
   Project,
   WebhookStatus,
 } from '../types';
 import type { CreateProjectRequest, UpdateProjectRequest } from '../schemas';
+import type { PutEnvVarRequest, RedeployRequest } from '../env';
 
 /** Handlers of a deployment's live log stream. @public */
 export interface LogStreamHandlers {
@@ -55,6 +57,29 @@ export interface NovahostApi {
   deleteDeployment(id: string): Promise<void>;
   /** The webhook to set up on the repository, and whether deliveries arrive. */
   getWebhookStatus(idOrSlug: string): Promise<WebhookStatus>;
+  /** The project's environment variables; secrets without their value. */
+  listEnvVars(idOrSlug: string): Promise<EnvVar[]>;
+  /**
+   * Sets `name` for the request's targets (what those targets had is
+   * replaced; the name keeps its value for the other target). Applies to
+   * the next deployment.
+   */
+  setEnvVar(
+    idOrSlug: string,
+    name: string,
+    request: PutEnvVarRequest,
+  ): Promise<EnvVar>;
+  /** Removes `name`, or only its value for `target`. */
+  deleteEnvVar(
+    idOrSlug: string,
+    name: string,
+    target?: DeploymentTarget,
+  ): Promise<void>;
+  /**
+   * Builds the deployment's commit again (same branch and target) with
+   * the project's current variables; `cache: false` skips the build cache.
+   */
+  redeploy(id: string, request?: RedeployRequest): Promise<Deployment>;
   /** Moves production to a ready deployment; rollback is promoting an older one. */
   promote(idOrSlug: string, deploymentId: string): Promise<Project>;
   /**

@@ -2,6 +2,8 @@ import { ResponseError } from '@backstage/errors';
 import type { z } from 'zod';
 import {
   deploymentSchema,
+  envVarListSchema,
+  envVarSchema,
   pageSchema,
   projectSchema,
   validateResponse as validate,
@@ -10,11 +12,13 @@ import {
 import type {
   Deployment,
   DeploymentTarget,
+  EnvVar,
   Page,
   Project,
   WebhookStatus,
 } from '../types';
 import type { CreateProjectRequest, UpdateProjectRequest } from '../schemas';
+import type { PutEnvVarRequest, RedeployRequest } from '../env';
 import { followLogStream } from './logStream';
 import type { LogStreamOptions, NovahostApi } from './NovahostApi';
 
@@ -165,6 +169,44 @@ export class NovahostClient implements NovahostApi {
       { schema: webhookStatusSchema, what: 'webhook status' },
       `/projects/${enc(idOrSlug)}/webhook`,
     );
+  }
+
+  async listEnvVars(idOrSlug: string): Promise<EnvVar[]> {
+    const list = await this.call(
+      { schema: envVarListSchema, what: 'variable list' },
+      `/projects/${enc(idOrSlug)}/env`,
+    );
+    return list.items;
+  }
+
+  setEnvVar(
+    idOrSlug: string,
+    name: string,
+    request: PutEnvVarRequest,
+  ): Promise<EnvVar> {
+    return this.call(
+      { schema: envVarSchema, what: 'variable' },
+      `/projects/${enc(idOrSlug)}/env/${enc(name)}`,
+      { method: 'PUT', body: request },
+    );
+  }
+
+  async deleteEnvVar(
+    idOrSlug: string,
+    name: string,
+    target?: DeploymentTarget,
+  ): Promise<void> {
+    await this.json(
+      `/projects/${enc(idOrSlug)}/env/${enc(name)}${queryString({ target })}`,
+      { method: 'DELETE' },
+    );
+  }
+
+  redeploy(id: string, request: RedeployRequest = {}): Promise<Deployment> {
+    return this.call(deployment, `/deployments/${enc(id)}/redeploy`, {
+      method: 'POST',
+      body: request,
+    });
   }
 
   promote(idOrSlug: string, deploymentId: string): Promise<Project> {
