@@ -70,6 +70,13 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
+// events plugin: receives webhooks at /api/events/http/<topic>; the GitHub
+// module checks their X-Hub-Signature-256 against
+// events.modules.github.webhookSecret and routes them to github.<event>,
+// to which Novahost subscribes (deploy on push, previews).
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-events-backend-module-github'));
+
 // Novahost: projects, deployments, builds and artifacts
 backend.add(import('@internal/plugin-novahost-backend'));
 

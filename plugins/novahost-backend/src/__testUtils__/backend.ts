@@ -5,6 +5,8 @@ import {
 } from '@backstage/backend-test-utils';
 import { BackendFeature } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
+import eventsPlugin from '@backstage/plugin-events-backend';
+import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import fs from 'fs';
 import { Knex } from 'knex';
@@ -52,6 +54,13 @@ export async function startNovahostTestBackend(
     catalogEntities?: Entity[];
     /** More top-level app config, e.g. `integrations`. */
     config?: Record<string, unknown>;
+    /**
+     * Also run the events backend with its GitHub module (deliveries at
+     * /api/events/http/github, checked against
+     * `events.modules.github.webhookSecret` of `config`) and the real
+     * events service, through which the plugins exchange events.
+     */
+    events?: boolean;
   } = {},
 ) {
   const ownStoreDir = !options.storeDir;
@@ -68,12 +77,25 @@ export async function startNovahostTestBackend(
       mockServices.rootConfig.factory({
         data: {
           ...options.config,
+          // Events stay in this process: the events backend's bus would hold
+          // a long poll open that delays the backend's stop by a minute.
+          ...(options.events
+            ? {
+                events: {
+                  useEventBus: 'never',
+                  ...(options.config?.events as object | undefined),
+                },
+              }
+            : {}),
           novahost: {
             store: { type: 'local', local: { directory: storeDir } },
             ...options.novahost,
           },
         },
       }),
+      ...(options.events
+        ? [eventsPlugin, ...githubEventsModules(), eventsServiceFactory]
+        : []),
       ...(options.features ?? []),
     ],
   });
@@ -199,6 +221,25 @@ export async function startNovahostTestBackend(
       );
     },
   };
+}
+
+/**
+ * The two modules of @backstage/plugin-events-backend-module-github (the
+ * signature-checking `/http/github` ingress and the router to
+ * `github.<event>`), from the package itself. Its default export loads
+ * them with a dynamic import(), which Jest runs only under
+ * --experimental-vm-modules; the backend adds the package as usual.
+ */
+function githubEventsModules(): BackendFeature[] {
+  const dir = path.dirname(
+    require.resolve(
+      '@backstage/plugin-events-backend-module-github/package.json',
+    ),
+  );
+  return [
+    'dist/service/eventsModuleGithubWebhook.cjs.js',
+    'dist/service/eventsModuleGithubEventRouter.cjs.js',
+  ].map(file => require(path.join(dir, file)).default);
 }
 
 /** The text of a stream's log events, in order. */
