@@ -99,6 +99,20 @@ export interface Config {
       dnsServers?: string[];
     };
 
+    /**
+     * Feedback on GitHub for repositories on `integrations.github` (with a
+     * GitHub App or a token): a commit status per deployment and one
+     * comment per project on pull requests. Links go to `app.baseUrl`.
+     */
+    github?: {
+      /** Post a commit status per deployment. @default true */
+      statuses?: boolean;
+      /** Keep one comment per project on each pull request. @default true */
+      comments?: boolean;
+      /** Statuses are named `<statusContext>/<project slug>`. @default novahost */
+      statusContext?: string;
+    };
+
     /** Build scheduling. */
     builds?: {
       /** Builds that run at once; the rest wait in the queue. @default 2 */

@@ -213,6 +213,27 @@ export class NovahostDatabase {
     return out;
   }
 
+  /**
+   * Whether the project has a deployment matching `match` (e.g. the same
+   * pull request) created after `row` (by created_at, then id).
+   */
+  async newerDeploymentExists(
+    row: Pick<DeploymentRow, 'id' | 'project_id' | 'created_at'>,
+    match: Partial<Pick<DeploymentRow, 'pr_number' | 'commit_sha'>>,
+  ): Promise<boolean> {
+    const found = await this.db(DEPLOYMENTS)
+      .where({ project_id: row.project_id, ...match })
+      .where(q =>
+        q
+          .where('created_at', '>', row.created_at)
+          .orWhere(same =>
+            same.where('created_at', row.created_at).where('id', '>', row.id),
+          ),
+      )
+      .first('id');
+    return Boolean(found);
+  }
+
   /** The newest deployment of a project's branch (by created_at, then id). */
   async newestOfBranch(
     projectId: string,

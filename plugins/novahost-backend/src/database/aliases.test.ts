@@ -84,6 +84,38 @@ describeEachDatabase('branch aliases', ctx => {
     expect(await ctx.db.slugExists('alias-taken-git-api')).toBe(true);
   });
 
+  it('keeps the pull request comment of the branch until another pull request deploys it', async () => {
+    const { project } = await setup('alias-pr');
+    let at = 1_000;
+    const deploy = async (pr: number | null) => {
+      const row = deploymentRow(project.id, {
+        branch: 'fix',
+        ref: 'fix',
+        status: 'ready',
+        pr_number: pr,
+        created_at: new Date((at += 1000)),
+      });
+      await ctx.db.insertDeployment(row);
+      return row;
+    };
+    const comment = async () =>
+      (await ctx.db.aliases.get(project.id, 'fix'))?.pr_comment_id;
+    await ctx.db.aliases.point(project, await deploy(4));
+    await ctx.db.aliases.setPullRequest(project.id, 'fix', {
+      pr_comment_id: '9001',
+    });
+    // A push of the same pull request, and one without any, keep it.
+    await ctx.db.aliases.point(project, await deploy(4));
+    await ctx.db.aliases.point(project, await deploy(null));
+    expect(await comment()).toBe('9001');
+    // Pull request 5 of the same branch has a comment of its own.
+    await ctx.db.aliases.point(project, await deploy(5));
+    expect(await ctx.db.aliases.get(project.id, 'fix')).toMatchObject({
+      pr_number: 5,
+      pr_comment_id: null,
+    });
+  });
+
   it('deletes a project with its aliases', async () => {
     const { project, deploy } = await setup('alias-deleted');
     await ctx.db.aliases.point(project, await deploy('main', 1));

@@ -96,7 +96,13 @@ export class AliasQueries {
       return row;
     }
     const patch: Partial<AliasRow> = { removed_at: null, updated_at: now };
-    if (deployment.pr_number !== null) patch.pr_number = deployment.pr_number;
+    if (deployment.pr_number !== null) {
+      patch.pr_number = deployment.pr_number;
+      // The stored comment is on the earlier pull request of the branch.
+      if (Number(current.pr_number) !== Number(deployment.pr_number)) {
+        patch.pr_comment_id = null;
+      }
+    }
     const served = current.deployment_id
       ? await tx<DeploymentRow>(DEPLOYMENTS)
           .where({ id: current.deployment_id })

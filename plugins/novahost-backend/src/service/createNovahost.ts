@@ -34,6 +34,7 @@ import { Dispatcher } from './Dispatcher';
 import { DomainService, txtResolver } from './DomainService';
 import { GitCredentials } from './GitCredentials';
 import { GithubApi } from './github/GithubApi';
+import { GithubFeedback } from './github/GithubFeedback';
 import { createInternalRouter } from './internalRouter';
 import { readLimits } from './limits';
 import { ProjectAccess } from './ProjectAccess';
@@ -101,6 +102,15 @@ export async function createNovahost(
   machine.onSlotFreed(kick);
   // GitHub's REST API for repositories on the app's integrations.github.
   const github = GithubApi.fromConfig(config, logger);
+  // Commit statuses and the pull request comment follow every move.
+  const githubFeedback = GithubFeedback.fromConfig(config, {
+    db,
+    github,
+    logger,
+    urls,
+    secrets: () => gitCredentials.secrets(),
+  });
+  machine.onChange(row => githubFeedback.report(row));
   const stopBuild = dispatcher.stopBuild.bind(dispatcher);
   const projects = new ProjectService({
     db,
@@ -221,6 +231,7 @@ export async function createNovahost(
         .catch(e => logger.warn('Shutdown could not fail running builds', e));
       await routes.stop();
       await runner.close();
+      await githubFeedback.idle(5_000);
       await bus.close();
     },
   };
