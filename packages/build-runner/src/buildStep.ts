@@ -8,11 +8,19 @@
  * follows through the Kubernetes API.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from './exec.ts';
 import type { BuildPlanFile, BuildStepResult } from './handoff.ts';
 import { MAX_ERROR } from './handoff.ts';
 import type { ShippedLine } from './protocol.ts';
 import { UNSANDBOXED_NOTICE, type SandboxOptions } from './sandbox.ts';
+import {
+  installFor,
+  preparePackageManager,
+  toolchain,
+  toolSettingsFromEnv,
+  type ToolSettings,
+} from './toolchain.ts';
 import { failureOf, insideRepo, repoRoot, workspace } from './workspace.ts';
 
 export interface BuildStepOptions {
@@ -23,6 +31,8 @@ export interface BuildStepOptions {
   passEnv?: NodeJS.ProcessEnv;
   /** Where the install and build commands run (see sandboxFromEnv). */
   sandbox?: SandboxOptions | 'off';
+  /** The Node.js installations and corepack settings of this runner (toolchain.ts). */
+  tools?: ToolSettings;
   signal?: AbortSignal;
   /** Receives every log line of the step. */
   emit: (stream: ShippedLine['stream'], text: string) => void;
@@ -40,24 +50,37 @@ export async function runBuildStep(
       plan.projectDir,
       'Root directory',
     );
+    const settings = options.tools ?? toolSettingsFromEnv({});
+    const tools = toolchain({
+      node: plan.node ? installFor(plan.node, settings) : settings.nodes[0],
+      pm: plan.packageManager ?? null,
+      shimDir: join(ws.tools, 'bin'),
+      corepackHome: join(ws.home, '.cache', 'node', 'corepack'),
+      settings,
+      registry: options.passEnv?.npm_config_registry,
+      sandbox: options.sandbox === 'off' ? undefined : options.sandbox,
+    });
+    // The project's variables may change the defaults above them, never
+    // what the platform sets below them (the backend refuses those names).
     const buildEnv: NodeJS.ProcessEnv = {
       ...options.passEnv,
-      PATH: process.env.PATH,
-      HOME: ws.home,
-      TMPDIR: ws.tmp,
       LANG: process.env.LANG ?? 'C.UTF-8',
-      CI: '1',
-      NOVAHOST: '1',
-      NOVAHOST_GIT_COMMIT_SHA: plan.commitSha,
-      NOVAHOST_GIT_REF: plan.ref,
       npm_config_update_notifier: 'false',
       npm_config_fund: 'false',
       npm_config_audit: 'false',
       ...plan.env,
+      // PATH from scratch: never the backend's (its yarn, its corepack shims).
+      ...tools.env,
+      HOME: ws.home,
+      TMPDIR: ws.tmp,
+      CI: '1',
+      NOVAHOST: '1',
+      NOVAHOST_GIT_COMMIT_SHA: plan.commitSha,
+      NOVAHOST_GIT_REF: plan.ref,
     };
     mkdirSync(ws.home, { recursive: true });
     mkdirSync(ws.tmp, { recursive: true });
-    const sandbox = options.sandbox === 'off' ? undefined : options.sandbox;
+    const sandbox = tools.sandbox;
     if (options.sandbox === 'off') emit('system', UNSANDBOXED_NOTICE);
     /** The project's install or build command, run by the shell. */
     const command = (what: 'Install' | 'Build', line: string) => {
@@ -72,6 +95,23 @@ export async function runBuildStep(
         onLine: emit,
       });
     };
+    if (plan.packageManager) {
+      await preparePackageManager(
+        plan.packageManager,
+        (line, onStdout) =>
+          run(`\`${line}\``, line, [], {
+            cwd: projectDir,
+            env: buildEnv,
+            shell: true,
+            sandbox,
+            timeoutMs: Math.max(1000, plan.deadline - Date.now()),
+            signal: options.signal,
+            onLine: (stream, text) =>
+              stream === 'stdout' ? onStdout(text) : emit(stream, text),
+          }),
+        text => emit('system', text),
+      );
+    }
     if (plan.install) await command('Install', plan.install);
     if (plan.build) {
       await command('Build', plan.build);

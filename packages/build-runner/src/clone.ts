@@ -2,18 +2,21 @@
  * The `clone` step (trusted: it holds the build token and the repository
  * credential): fetches the spec, checks the ref out into the work
  * directory, plans the install and build, reports the `building` phase. Its
- * result is the plan for the build step, which holds no secret.
+ * result is the plan for the build step, which holds no platform credential
+ * (only the project's own variables, see handoff.ts).
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { BuildApi } from './api.ts';
 import { frameworkName, planBuild } from './detect.ts';
 import { run, StepError } from './exec.ts';
+import { chooseNode } from './nodeVersion.ts';
+import { toolSettingsFromEnv, type ToolSettings } from './toolchain.ts';
 import { credentialSecrets, gitAuthEnv, refusedByHost } from './gitAuth.ts';
 import type { BuildPlanFile } from './handoff.ts';
 import type { LogShipper } from './logShipper.ts';
 import type { RepoAccess } from './protocol.ts';
-import { redact } from './redact.ts';
+import { redact, secretForms } from './redact.ts';
 import { insideRepo, redactUrl, workspace } from './workspace.ts';
 
 export interface CloneOptions {
@@ -21,6 +24,8 @@ export interface CloneOptions {
   log: LogShipper;
   /** The build's work directory (workspace.ts). */
   workdir: string;
+  /** The Node.js installations and defaults of this runner (toolchain.ts). */
+  tools?: ToolSettings;
   signal?: AbortSignal;
 }
 
@@ -64,6 +69,9 @@ export async function runClone(options: CloneOptions): Promise<BuildPlanFile> {
   const credential = spec.repoAccess?.credential;
   const secrets = credential ? credentialSecrets(credential) : [];
   log.addSecrets(secrets);
+  // The project's secret variables, in every form the build may print them.
+  const secretEnv = (spec.secretEnv ?? []).filter(n => n in spec.env);
+  log.addSecrets(secretEnv.flatMap(n => secretForms(spec.env[n])));
   // Only the processes that talk to the host get the credential.
   const fetchEnv = credential
     ? { ...gitEnv, ...gitAuthEnv(spec.repoUrl, credential) }
@@ -99,7 +107,18 @@ export async function runClone(options: CloneOptions): Promise<BuildPlanFile> {
   const commitSha = await captureHead(ws.repo, gitEnv);
   log.system(`Checked out ${commitSha}`);
   const projectDir = insideRepo(ws.repo, spec.rootDirectory, 'Root directory');
-  const plan = planBuild(projectDir, spec);
+  const repoDir = realpathSync(ws.repo);
+  const plan = planBuild(projectDir, spec, repoDir);
+  // Only what runs commands needs a Node; the refusal fails the build here.
+  const node =
+    plan.install || plan.build
+      ? chooseNode({
+          projectDir,
+          repoRoot: repoDir,
+          available: (options.tools ?? toolSettingsFromEnv({})).nodes,
+          defaultSpec: options.tools?.defaultNode,
+        })
+      : undefined;
   // Lines before events: a viewer sees the output that led to a phase first.
   await log.flush();
   await api.event({
@@ -108,16 +127,24 @@ export async function runClone(options: CloneOptions): Promise<BuildPlanFile> {
     commitSha,
     ...(plan.framework ? { framework: plan.framework } : {}),
   });
-  if (plan.packageManager) log.system(`Detected ${plan.packageManager}`);
+  if (plan.packageManager) {
+    log.system(
+      `Detected ${plan.packageManager.name} (${plan.packageManager.source})`,
+    );
+  }
   if (plan.framework) log.system(`Detected ${frameworkName(plan.framework)}`);
+  if (node) log.system(node.line);
   return {
     version: 1,
     commitSha,
     ref: spec.ref,
-    projectDir: relative(realpathSync(ws.repo), projectDir),
+    projectDir: relative(repoDir, projectDir),
     install: plan.install,
     build: plan.build,
+    ...(node ? { node: node.node.version } : {}),
+    packageManager: plan.packageManager,
     env: spec.env,
+    secretEnv,
     startedAt,
     deadline,
   };

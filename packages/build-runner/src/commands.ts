@@ -20,7 +20,7 @@
  * result file says), 1 failed and reported, 2 could not run or report,
  * 143 canceled.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BuildApi } from './api.ts';
 import { runBuild } from './build.ts';
@@ -30,12 +30,14 @@ import {
   MAX_ERROR,
   readPlan,
   readResult,
+  scrubPlan,
   writeJson,
   type BuildPlanFile,
 } from './handoff.ts';
 import { LogShipper } from './logShipper.ts';
 import { LOG_SEQ_BASE, STEP_LOG_TAGS } from './protocol.ts';
 import { runPublish } from './publish.ts';
+import { redact, secretForms } from './redact.ts';
 import { sandboxFromEnv } from './sandbox.ts';
 import { failureOf, workspace } from './workspace.ts';
 
@@ -173,7 +175,7 @@ async function clone(io: CommandIo): Promise<number> {
     const failure = failureOf(e);
     return fail(failure.error, failure.exitCode);
   }
-  writeJson(workspace(workdir).plan, plan);
+  writeJson(workspace(workdir).plan, plan, 0o600);
   await log.flush().catch(() => {});
   return 0;
 }
@@ -190,6 +192,10 @@ async function build(io: CommandIo): Promise<number> {
   } catch (e) {
     throw new Fatal((e as Error).message);
   }
+  // The variables live on in this process only; the container log (kept
+  // on the node) gets the secret ones masked, as the backend masks again.
+  scrubPlan(ws.plan, plan);
+  const masks = plan.secretEnv.flatMap(n => secretForms(plan.env[n] ?? ''));
   const sandbox = sandboxFromEnv(io.env, workdir);
   const result = await runBuildStep({
     workdir,
@@ -197,8 +203,14 @@ async function build(io: CommandIo): Promise<number> {
     passEnv: passEnvOf(io.env),
     sandbox,
     signal: io.signal,
-    emit: (stream, text) =>
-      io.stdout(`${STEP_LOG_TAGS[stream]} ${text.replace(/\r$/, '')}\n`),
+    emit: (stream, text) => {
+      const line = text.replace(/\r$/, '');
+      io.stdout(
+        `${STEP_LOG_TAGS[stream]} ${
+          masks.length ? redact(line, masks) : line
+        }\n`,
+      );
+    },
   });
   if (io.signal?.aborted) return 143;
   writeJson(ws.result, result);
@@ -209,8 +221,6 @@ async function publish(io: CommandIo): Promise<number> {
   const { api, log, fail } = trusted(io, LOG_SEQ_BASE.publish);
   const workdir = resolve(io.env.NOVAHOST_WORKDIR ?? 'work');
   const ws = workspace(workdir);
-  const built = readResult(ws.result);
-  if (!built.ok) return fail(built.error, built.exitCode);
   let startedAt = Date.now();
   if (existsSync(ws.plan)) {
     try {
@@ -218,7 +228,12 @@ async function publish(io: CommandIo): Promise<number> {
     } catch {
       // Only for the closing line's duration.
     }
+    // Nothing of the plan outlives the build (a build step that died
+    // before scrubbing it left the variables there).
+    rmSync(ws.plan, { force: true });
   }
+  const built = readResult(ws.result);
+  if (!built.ok) return fail(built.error, built.exitCode);
   try {
     await runPublish({ api, log, workdir, startedAt });
   } catch (e) {

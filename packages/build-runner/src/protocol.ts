@@ -16,7 +16,16 @@ export interface BuildSpec {
   buildCommand: string | null;
   outputDirectory: string | null;
   timeoutSeconds: number;
+  /**
+   * The project's variables for this deployment's target and the system
+   * variables (NOVAHOST_ENV, NOVAHOST_URL…), given to install and build.
+   */
   env: Record<string, string>;
+  /**
+   * Names of `env` entries whose values are secret: every form of them
+   * (secretForms in redact.ts) is masked in the lines the program ships.
+   */
+  secretEnv?: string[];
   /**
    * How the clone step reaches a remote repository; absent for local paths.
    * Fetched with the build token, so on Kubernetes only the clone container

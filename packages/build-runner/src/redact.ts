@@ -15,6 +15,8 @@
 
 const MASK = '***';
 const MAX_LINE = 8192;
+/** Shorter secrets (and forms of them) would mask ordinary words. */
+const MIN_SECRET = 8;
 
 /** A base64 line of a PEM block: mixed case and digits, nothing else. */
 const PEM_BODY_LINE =
@@ -68,7 +70,9 @@ const RULES: ReadonlyArray<
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret && secret.length >= 8) out = out.split(secret).join(MASK);
+    if (secret && secret.length >= MIN_SECRET) {
+      out = out.split(secret).join(MASK);
+    }
   }
   for (const [pattern, replacement] of RULES) {
     out =
@@ -79,4 +83,31 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   out = out.replace(PEM_BODY_LINE, MASK);
   if (out.length > MAX_LINE) out = `${out.slice(0, MAX_LINE)} … [truncated]`;
   return out;
+}
+
+/**
+ * What a secret looks like in output, longest first, for `redact`: the
+ * value, each of its lines (output is masked line by line), its base64
+ * (standard and URL-safe, also as the middle of a longer encoded text: the
+ * characters that depend on the secret alone, at each of the three byte
+ * offsets it may start at) and its URL encoding (`%20` and `+` for spaces).
+ */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>([secret, ...secret.split(/\r?\n/)]);
+  const bytes = Buffer.from(secret, 'utf8');
+  forms.add(bytes.toString('base64'));
+  forms.add(bytes.toString('base64url'));
+  for (let shift = 0; shift < 3; shift++) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]);
+    const start = Math.ceil((shift * 8) / 6);
+    const end = Math.floor(((shift + bytes.length) * 8) / 6);
+    forms.add(encoded.toString('base64').slice(start, end));
+    forms.add(encoded.toString('base64url').slice(start, end));
+  }
+  const url = encodeURIComponent(secret);
+  forms.add(url);
+  forms.add(url.replace(/%20/g, '+'));
+  return [...forms]
+    .filter(f => f.length >= MIN_SECRET)
+    .sort((a, b) => b.length - a.length);
 }
