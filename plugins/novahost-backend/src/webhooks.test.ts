@@ -1,47 +1,20 @@
-import { randomBytes, randomUUID } from 'crypto';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import {
-  Deployment,
-  NovahostTestBackend,
-  service,
-  startNovahostTestBackend,
-  user,
-} from './__testUtils__/backend';
-import {
-  BareRepo,
-  createBareRepo,
-  GitHttpServer,
-  startGitHttpServer,
-} from './__testUtils__/gitHttpServer';
+import { randomUUID } from 'crypto';
+import { user } from './__testUtils__/backend';
+import type { BareRepo } from './__testUtils__/gitHttpServer';
 import {
   deliver,
-  FakeCompareApi,
   hubSignature,
-  pullRequestPayload,
-  pushPayload,
-  startFakeCompareApi,
   ZERO_SHA,
 } from './__testUtils__/githubWebhooks';
+import {
+  GIT_TOKEN,
+  siteFiles as site,
+  startWebhookTestBackend,
+  WEBHOOK_SECRET,
+  WebhookTestBackend,
+} from './__testUtils__/webhookBackend';
 
 jest.setTimeout(180_000);
-
-const SECRET = `whsec-${randomBytes(16).toString('hex')}`;
-const TOKEN = `ghp_${randomBytes(16).toString('hex')}`;
-
-/** A site whose build copies index.html to dist/, after `delay` ms if the file is there. */
-const site = (dir: string, text: string, delayMs = 0) => ({
-  [path.join(dir, 'index.html')]: text,
-  [path.join(dir, 'delay')]: String(delayMs),
-  [path.join(dir, 'build.js')]: `
-const fs = require('fs');
-setTimeout(() => {
-  fs.mkdirSync('dist', { recursive: true });
-  fs.copyFileSync('index.html', 'dist/index.html');
-}, Number(fs.readFileSync('delay', 'utf8')));
-`,
-});
 
 /**
  * Issue 15: GitHub deliveries, signed with the webhook secret, sent to the
@@ -51,115 +24,34 @@ setTimeout(() => {
  * real ones on a Git smart-HTTP server; the compare API answers from them.
  */
 describe('deploy on push and previews through GitHub webhooks', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-webhooks-'));
-  let nh: NovahostTestBackend;
-  let git: GitHttpServer;
-  let compare: FakeCompareApi;
+  let bed: WebhookTestBackend;
+  let project: { id: string; slug: string };
   let siteRepo: BareRepo;
   let monoRepo: BareRepo;
-  let project: { id: string; slug: string };
 
   beforeAll(async () => {
-    siteRepo = createBareRepo(root, 'acme/site', {
-      main: [{ files: site('', 'main v1') }],
-    });
-    monoRepo = createBareRepo(root, 'acme/mono', {
-      main: [
-        {
-          files: {
-            ...site('apps/web', 'web v1'),
-            ...site('apps/docs', 'docs v1'),
-            'packages/ui/button.txt': 'v1',
-          },
-        },
-      ],
-    });
-    git = await startGitHttpServer({ root, token: TOKEN });
-    compare = await startFakeCompareApi(root);
-    nh = await startNovahostTestBackend({
-      events: true,
-      config: {
-        events: { modules: { github: { webhookSecret: SECRET } } },
-        integrations: {
-          github: [
-            { host: git.host, apiBaseUrl: compare.apiBaseUrl, token: TOKEN },
-          ],
-        },
-      },
-      novahost: {
-        proxy: { baseDomain: 'localhost', publicPort: 8080 },
-        builds: { concurrency: 2, timeoutSeconds: 60 },
-        runner: { type: 'local' },
+    bed = await startWebhookTestBackend({
+      'acme/site': site('', 'main v1'),
+      'acme/mono': {
+        ...site('apps/web', 'web v1'),
+        ...site('apps/docs', 'docs v1'),
+        'packages/ui/button.txt': 'v1',
       },
     });
+    siteRepo = bed.repos['acme/site'];
+    monoRepo = bed.repos['acme/mono'];
+    project = await bed.createProject('site', 'acme/site');
   });
 
-  afterAll(async () => {
-    await nh?.stop();
-    await Promise.all([git?.close(), compare?.close()]);
-    fs.rmSync(root, { recursive: true, force: true });
-  });
-
-  const createProject = (name: string, repo: string, fields: object = {}) =>
-    nh.createProject({
-      name,
-      repoUrl: git.url(repo),
-      installCommand: 'true',
-      buildCommand: 'node build.js',
-      outputDirectory: 'dist',
-      ...fields,
-    });
-
-  beforeAll(async () => {
-    project = await createProject('site', 'acme/site');
-  });
-
-  const send = async (event: string, payload: object, id = randomUUID()) => {
-    const res = await deliver(nh.api, event, payload, { secret: SECRET, id });
-    expect(res.status).toBe(202);
-    return id;
-  };
-  type Without<T> = Omit<T, 'origin' | 'repo'> & { repo?: string };
-  const push = (o: Without<Parameters<typeof pushPayload>[0]>) =>
-    pushPayload({ origin: git.origin, repo: 'acme/site', ...o });
-  const pr = (o: Without<Parameters<typeof pullRequestPayload>[0]>) =>
-    pullRequestPayload({ origin: git.origin, repo: 'acme/site', ...o });
-
-  const deploymentsOf = async (projectId: string): Promise<Deployment[]> =>
-    (
-      await nh.api
-        .get(`/api/novahost/projects/${projectId}/deployments`)
-        .set(user)
-    ).body.items;
-  const webhook = async (projectId: string) =>
-    (await nh.api.get(`/api/novahost/projects/${projectId}/webhook`).set(user))
-      .body;
-  const outcome = async (projectId: string) =>
-    (await webhook(projectId)).lastDelivery?.outcome;
-  const finished = (d: Deployment) =>
-    nh.waitForDeployment(d.id, x =>
-      ['ready', 'failed', 'canceled'].includes(x.status),
-    );
-  const aliases = async (projectId: string): Promise<string[]> => {
-    const table = (await nh.api.get('/api/novahost/routes').set(service)).body;
-    const entry = table.projects.find((p: any) => p.id === projectId);
-    return (entry?.aliases ?? []).map((a: any) => a.label);
-  };
-  const eventually = async (check: () => Promise<boolean>) => {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('condition never held');
-      await new Promise(r => setTimeout(r, 50));
-    }
-  };
+  afterAll(() => bed?.stop());
 
   it('deploys a push to the production branch to production, once per delivery id', async () => {
     const before = siteRepo.head('main');
     const sha = siteRepo.commit('main', site('', 'main v2'));
-    const payload = push({ ref: 'refs/heads/main', before, after: sha });
-    const id = await send('push', payload);
+    const payload = bed.push({ ref: 'refs/heads/main', before, after: sha });
+    const id = await bed.send('push', payload);
 
-    const [queued, ...others] = await deploymentsOf(project.id);
+    const [queued, ...others] = await bed.deploymentsOf(project.id);
     expect(others).toEqual([]);
     expect(queued).toMatchObject({
       commitSha: sha,
@@ -169,18 +61,18 @@ describe('deploy on push and previews through GitHub webhooks', () => {
       pullRequest: null,
       createdBy: null,
     });
-    expect(await finished(queued)).toMatchObject({
+    expect(await bed.finished(queued)).toMatchObject({
       status: 'ready',
       isProduction: true,
     });
-    const status = await webhook(project.id);
+    const status = await bed.webhook(project.id);
     expect(status).toEqual({
       url: expect.stringMatching(/^http:\/\/.+\/api\/events\/http\/github$/),
       events: ['push', 'pull_request'],
       contentType: 'application/json',
       secretConfigKey: 'events.modules.github.webhookSecret',
       secretConfigured: true,
-      repoKey: `${git.host}/acme/site`,
+      repoKey: `${bed.git.host}/acme/site`,
       lastDelivery: {
         id,
         event: 'push',
@@ -192,24 +84,24 @@ describe('deploy on push and previews through GitHub webhooks', () => {
     });
 
     // GitHub's "Redeliver": acknowledged, nothing new.
-    await send('push', payload, id);
-    expect(await deploymentsOf(project.id)).toHaveLength(1);
-    expect(await webhook(project.id)).toEqual(status);
+    await bed.send('push', payload, id);
+    expect(await bed.deploymentsOf(project.id)).toHaveLength(1);
+    expect(await bed.webhook(project.id)).toEqual(status);
   });
 
   it('refuses a delivery with a bad or missing signature, starting nothing', async () => {
     const sha = siteRepo.commit('main', site('', 'forged'));
-    const payload = push({ ref: 'refs/heads/main', after: sha });
+    const payload = bed.push({ ref: 'refs/heads/main', after: sha });
     const body = JSON.stringify(payload);
-    const before = await webhook(project.id);
-    const count = (await deploymentsOf(project.id)).length;
+    const before = await bed.webhook(project.id);
+    const count = (await bed.deploymentsOf(project.id)).length;
     for (const signature of [
       hubSignature('not-the-secret', body),
       `sha256=${'0'.repeat(64)}`,
       null,
     ]) {
-      const res = await deliver(nh.api, 'push', payload, {
-        secret: SECRET,
+      const res = await deliver(bed.nh.api, 'push', payload, {
+        secret: WEBHOOK_SECRET,
         signature,
       });
       expect(res.status).toBe(403);
@@ -226,86 +118,90 @@ describe('deploy on push and previews through GitHub webhooks', () => {
       body,
     });
     expect(res.status).toBe(403);
-    expect(await deploymentsOf(project.id)).toHaveLength(count);
-    expect(await webhook(project.id)).toEqual(before);
+    expect(await bed.deploymentsOf(project.id)).toHaveLength(count);
+    expect(await bed.webhook(project.id)).toEqual(before);
   });
 
   it('acknowledges and records a delivery for a repository no project uses, and ignores tags', async () => {
-    const id = await send(
+    const id = await bed.send(
       'push',
-      push({
+      bed.push({
         ref: 'refs/heads/main',
         after: 'a'.repeat(40),
         repo: 'acme/unused',
       }),
     );
     // A project made later for that repository shows what became of it.
-    const later = await createProject('unused', 'acme/unused');
-    expect((await webhook(later.id)).lastDelivery).toMatchObject({
+    const later = await bed.createProject('unused', 'acme/unused');
+    expect((await bed.webhook(later.id)).lastDelivery).toMatchObject({
       id,
       event: 'push',
       outcome: 'ignored: no project uses this repository',
     });
 
-    const count = (await deploymentsOf(project.id)).length;
-    await send(
+    const count = (await bed.deploymentsOf(project.id)).length;
+    await bed.send(
       'push',
-      push({ ref: 'refs/tags/v1.0', after: siteRepo.head('main') }),
+      bed.push({
+        ref: 'refs/tags/v1.0',
+        after: siteRepo.head('main'),
+      }),
     );
-    expect(await outcome(project.id)).toBe('ignored: tag push (v1.0)');
-    expect(await deploymentsOf(project.id)).toHaveLength(count);
+    expect(await bed.outcome(project.id)).toBe('ignored: tag push (v1.0)');
+    expect(await bed.deploymentsOf(project.id)).toHaveLength(count);
   });
 
   it('deploys another branch as a preview at its alias, and removes the alias when the branch is deleted', async () => {
     const sha = siteRepo.commit('feature/x', site('', 'feature v1'));
-    await send(
+    await bed.send(
       'push',
-      push({ ref: 'refs/heads/feature/x', created: true, after: sha }),
+      bed.push({ ref: 'refs/heads/feature/x', created: true, after: sha }),
     );
-    const [queued] = await deploymentsOf(project.id);
+    const [queued] = await bed.deploymentsOf(project.id);
     expect(queued).toMatchObject({
       commitSha: sha,
       branch: 'feature/x',
       target: 'preview',
       source: 'push',
     });
-    const done = await finished(queued);
+    const done = await bed.finished(queued);
     expect(done).toMatchObject({ status: 'ready', isProduction: false });
     expect(done.aliasUrl).toBe('http://site-git-feature-x.localhost:8080');
-    await eventually(async () =>
-      (await aliases(project.id)).includes('site-git-feature-x'),
+    await bed.eventually(async () =>
+      (await bed.aliases(project.id)).includes('site-git-feature-x'),
     );
 
-    await send(
+    await bed.send(
       'push',
-      push({
+      bed.push({
         ref: 'refs/heads/feature/x',
         before: sha,
         after: ZERO_SHA,
         deleted: true,
       }),
     );
-    expect(await outcome(project.id)).toBe(
+    expect(await bed.outcome(project.id)).toBe(
       'site: removed the alias of feature/x',
     );
-    await eventually(
-      async () => !(await aliases(project.id)).includes('site-git-feature-x'),
+    await bed.eventually(
+      async () =>
+        !(await bed.aliases(project.id)).includes('site-git-feature-x'),
     );
   });
   it('previews a pull request, once per commit, superseded by its next commit, and removes its alias when it closes', async () => {
     const base = { ref: 'main', sha: siteRepo.head('main') };
     // Slow enough that the next commit arrives while it builds.
     const first = siteRepo.commit('feature/pr', site('', 'pr v1', 3000));
-    await send(
+    await bed.send(
       'pull_request',
-      pr({
+      bed.pr({
         action: 'opened',
         number: 7,
         head: { ref: 'feature/pr', sha: first },
         base,
       }),
     );
-    const [opened] = await deploymentsOf(project.id);
+    const [opened] = await bed.deploymentsOf(project.id);
     expect(opened).toMatchObject({
       commitSha: first,
       branch: 'feature/pr',
@@ -315,57 +211,58 @@ describe('deploy on push and previews through GitHub webhooks', () => {
     });
 
     // GitHub also sends the push of that commit: it deploys nothing more.
-    const count = (await deploymentsOf(project.id)).length;
-    await send(
+    const count = (await bed.deploymentsOf(project.id)).length;
+    await bed.send(
       'push',
-      push({ ref: 'refs/heads/feature/pr', created: true, after: first }),
+      bed.push({ ref: 'refs/heads/feature/pr', created: true, after: first }),
     );
-    expect(await deploymentsOf(project.id)).toHaveLength(count);
-    expect(await outcome(project.id)).toBe(
+    expect(await bed.deploymentsOf(project.id)).toHaveLength(count);
+    expect(await bed.outcome(project.id)).toBe(
       `site: already deploying ${first.slice(0, 7)} (deployment ${
         opened.shortId
       })`,
     );
 
     const second = siteRepo.commit('feature/pr', site('', 'pr v2'));
-    await send(
+    await bed.send(
       'pull_request',
-      pr({
+      bed.pr({
         action: 'synchronize',
         number: 7,
         head: { ref: 'feature/pr', sha: second },
         base,
       }),
     );
-    const [synced] = await deploymentsOf(project.id);
+    const [synced] = await bed.deploymentsOf(project.id);
     expect(synced).toMatchObject({
       commitSha: second,
       branch: 'feature/pr',
       pullRequest: { number: 7, fork: false },
     });
-    expect(await nh.getDeployment(opened.id)).toMatchObject({
+    expect(await bed.nh.getDeployment(opened.id)).toMatchObject({
       status: 'canceled',
       error: `Superseded by ${synced.shortId}`,
     });
-    expect(await finished(synced)).toMatchObject({ status: 'ready' });
-    await eventually(async () =>
-      (await aliases(project.id)).includes('site-git-feature-pr'),
+    expect(await bed.finished(synced)).toMatchObject({ status: 'ready' });
+    await bed.eventually(async () =>
+      (await bed.aliases(project.id)).includes('site-git-feature-pr'),
     );
 
-    await send(
+    await bed.send(
       'pull_request',
-      pr({
+      bed.pr({
         action: 'closed',
         number: 7,
         head: { ref: 'feature/pr', sha: second },
         base,
       }),
     );
-    expect(await outcome(project.id)).toBe(
+    expect(await bed.outcome(project.id)).toBe(
       'site: removed the alias of feature/pr',
     );
-    await eventually(
-      async () => !(await aliases(project.id)).includes('site-git-feature-pr'),
+    await bed.eventually(
+      async () =>
+        !(await bed.aliases(project.id)).includes('site-git-feature-pr'),
     );
   });
 
@@ -373,7 +270,7 @@ describe('deploy on push and previews through GitHub webhooks', () => {
     // The fork's commit, which GitHub serves from the base repository too.
     const sha = siteRepo.commit('fork-head', site('', 'from a fork'));
     const payload = (action: string) =>
-      pr({
+      bed.pr({
         action,
         number: 9,
         fork: 'OctoCat',
@@ -381,20 +278,20 @@ describe('deploy on push and previews through GitHub webhooks', () => {
         head: { ref: 'patch-1', sha },
         base: { ref: 'main', sha: siteRepo.head('main') },
       });
-    const count = (await deploymentsOf(project.id)).length;
-    await send('pull_request', payload('opened'));
-    expect(await outcome(project.id)).toBe(
+    const count = (await bed.deploymentsOf(project.id)).length;
+    await bed.send('pull_request', payload('opened'));
+    expect(await bed.outcome(project.id)).toBe(
       'site: skipped: pull request #9 is from a fork and the project does not allow fork previews',
     );
-    expect(await deploymentsOf(project.id)).toHaveLength(count);
+    expect(await bed.deploymentsOf(project.id)).toHaveLength(count);
 
-    const allowed = await nh.api
+    const allowed = await bed.nh.api
       .patch(`/api/novahost/projects/${project.id}`)
       .set(user)
       .send({ allowForkPreviews: true });
     expect(allowed.status).toBe(200);
-    await send('pull_request', payload('reopened'));
-    const [fork] = await deploymentsOf(project.id);
+    await bed.send('pull_request', payload('reopened'));
+    const [fork] = await bed.deploymentsOf(project.id);
     expect(fork).toMatchObject({
       commitSha: sha,
       // Never a branch of the repository itself (a colon is no branch name).
@@ -411,18 +308,18 @@ describe('deploy on push and previews through GitHub webhooks', () => {
     let docs: { id: string };
 
     beforeAll(async () => {
-      web = await createProject('web', 'acme/mono', {
+      web = await bed.createProject('web', 'acme/mono', {
         rootDirectory: 'apps/web',
       });
-      docs = await createProject('docs', 'acme/mono', {
+      docs = await bed.createProject('docs', 'acme/mono', {
         rootDirectory: 'apps/docs',
         watchPaths: ['packages/ui'],
       });
     });
 
     const countsOf = async () => [
-      (await deploymentsOf(web.id)).length,
-      (await deploymentsOf(docs.id)).length,
+      (await bed.deploymentsOf(web.id)).length,
+      (await bed.deploymentsOf(docs.id)).length,
     ];
 
     it('deploys the projects whose root directory or watch paths a push touches', async () => {
@@ -430,9 +327,9 @@ describe('deploy on push and previews through GitHub webhooks', () => {
       const sha = monoRepo.commit('main', {
         'apps/docs/index.html': 'docs v2',
       });
-      await send(
+      await bed.send(
         'push',
-        push({
+        bed.push({
           repo: 'acme/mono',
           ref: 'refs/heads/main',
           before,
@@ -440,23 +337,25 @@ describe('deploy on push and previews through GitHub webhooks', () => {
           files: ['apps/docs/index.html'],
         }),
       );
-      const [deployed] = await deploymentsOf(docs.id);
+      const [deployed] = await bed.deploymentsOf(docs.id);
       expect(await countsOf()).toEqual([0, 1]);
-      expect(await outcome(docs.id)).toBe(
+      expect(await bed.outcome(docs.id)).toBe(
         `docs: deployed ${sha.slice(0, 7)} to production (main) as ${
           deployed.shortId
         }; ` + 'web: skipped: no change under apps/web',
       );
-      expect(await finished(deployed)).toMatchObject({ status: 'ready' });
+      expect(await bed.finished(deployed)).toMatchObject({ status: 'ready' });
     });
 
     it('asks the compare API when the payload cannot tell', async () => {
       const before = monoRepo.head('main');
-      const sha = monoRepo.commit('main', { 'packages/ui/button.txt': 'v2' });
+      const sha = monoRepo.commit('main', {
+        'packages/ui/button.txt': 'v2',
+      });
       // GitHub lists 20 commits at most: the listed files are not all.
-      await send(
+      await bed.send(
         'push',
-        push({
+        bed.push({
           repo: 'acme/mono',
           ref: 'refs/heads/main',
           before,
@@ -465,13 +364,13 @@ describe('deploy on push and previews through GitHub webhooks', () => {
           files: ['apps/web/index.html'],
         }),
       );
-      expect(compare.requests).toContainEqual({
+      expect(bed.compare.requests).toContainEqual({
         method: 'GET',
         path: `/repos/acme/mono/compare/${before}...${sha}`,
-        authorization: `token ${TOKEN}`,
+        authorization: `token ${GIT_TOKEN}`,
       });
       expect(await countsOf()).toEqual([0, 2]);
-      expect(await outcome(web.id)).toMatch(
+      expect(await bed.outcome(web.id)).toMatch(
         /^docs: deployed [0-9a-f]{7} to production \(main\) as \w+; web: skipped: no change under apps\/web$/,
       );
 
@@ -479,9 +378,9 @@ describe('deploy on push and previews through GitHub webhooks', () => {
       const head = monoRepo.commit('web-change', {
         'apps/web/index.html': 'web pr',
       });
-      await send(
+      await bed.send(
         'pull_request',
-        pr({
+        bed.pr({
           repo: 'acme/mono',
           action: 'opened',
           number: 3,
@@ -489,21 +388,21 @@ describe('deploy on push and previews through GitHub webhooks', () => {
           base: { ref: 'main', sha },
         }),
       );
-      const [preview] = await deploymentsOf(web.id);
+      const [preview] = await bed.deploymentsOf(web.id);
       expect(preview).toMatchObject({
         commitSha: head,
         target: 'preview',
         pullRequest: { number: 3, fork: false },
       });
       expect(await countsOf()).toEqual([1, 2]);
-      expect(await outcome(web.id)).toBe(
+      expect(await bed.outcome(web.id)).toBe(
         'docs: skipped: pull request #3 changes nothing under apps/docs or packages/ui; ' +
           `web: deployed ${head.slice(
             0,
             7,
           )} to preview (web-change, pull request #3) as ${preview.shortId}`,
       );
-      await finished(preview);
+      await bed.finished(preview);
     });
   });
 });
