@@ -22,9 +22,18 @@ jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
 
-/** What the GitHub App's installation on `acme` hands out. */
-const APP_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
-const HEADER = Buffer.from(`x-access-token:${APP_TOKEN}`).toString('base64');
+/**
+ * What the GitHub App's installation on `acme` hands out, one per build, in
+ * order: known before the site repository is made, so its build can look
+ * for them.
+ */
+const APP_TOKENS = Array.from(
+  { length: 8 },
+  () => `ghs_${randomBytes(18).toString('hex')}`,
+);
+const HEADERS = APP_TOKENS.map(t =>
+  Buffer.from(`x-access-token:${t}`).toString('base64'),
+);
 const CANARY = 'novahost-canary-in-the-work-directory';
 const reversed = (s: string) => [...s].reverse().join('');
 
@@ -38,7 +47,7 @@ const reversed = (s: string) => [...s].reverse().join('');
 const SITE = {
   'canary.txt': `${CANARY}\n`,
   'needles.json': JSON.stringify({
-    credential: [APP_TOKEN, HEADER].map(reversed),
+    credential: [...APP_TOKENS, ...HEADERS].map(reversed),
     canary: [reversed(CANARY)],
   }),
   'build.js': `
@@ -89,8 +98,16 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'novahost-git-root-'));
 beforeAll(async () => {
   acmeSite = createBareRepo(root, 'acme/site', { main: [{ files: SITE }] });
   createBareRepo(root, 'other/site', { main: [{ files: SITE }] });
-  app = await startFakeGithubApp({ owners: ['acme'], mint: () => APP_TOKEN });
-  appHost = await startGitHttpServer({ root, token: APP_TOKEN });
+  let minted = 0;
+  app = await startFakeGithubApp({
+    owners: ['acme'],
+    mint: () => {
+      if (minted === APP_TOKENS.length) throw new Error('Out of test tokens');
+      return APP_TOKENS[minted++];
+    },
+  });
+  // Only tokens the app issued and did not revoke open the repositories.
+  appHost = await startGitHttpServer({ root, token: t => app.valid(t) });
   // A host the integrations know but hold no credential for.
   bareHost = await startGitHttpServer({ root, token: 'unknown-token-0000' });
 });
@@ -109,8 +126,13 @@ const integrations = () => ({
   },
 });
 
-/** Builds `repoUrl` in a new project; the deployment as it ended and its log. */
+/**
+ * Builds `repoUrl` in a new project: the deployment as it ended, its log,
+ * and the token requests and clone requests it made.
+ */
 async function build(nh: NovahostTestBackend, name: string, repoUrl: string) {
+  const requests = app.tokenRequests.length;
+  const gitRequests = appHost.requests.length;
   const project = await nh.createProject({
     name,
     repoUrl,
@@ -121,43 +143,92 @@ async function build(nh: NovahostTestBackend, name: string, repoUrl: string) {
   const queued = await nh.deploy(project.id);
   const logs = logTexts(await nh.logs(queued.id, { timeoutMs: 90_000 }));
   const deployment = await nh.getDeployment(queued.id);
-  return { deployment, logs };
+  return {
+    deployment,
+    logs,
+    // The clone's; the backend's own API calls (commit statuses) get others.
+    tokenRequests: app.tokenRequests
+      .slice(requests)
+      .filter(r => r.repositories !== undefined),
+    clones: appHost.requests
+      .slice(gitRequests)
+      .filter(r => r.path.startsWith('/acme/')),
+  };
+}
+
+/** Whether the deployment's end revoked `token` (the revocation follows it). */
+async function revoked(token: string | undefined): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (!app.revoked.includes(token!) && Date.now() < deadline) {
+    await new Promise(r => setTimeout(r, 50));
+  }
+  return app.revoked.includes(token!);
+}
+
+/** What the Git host answers a fetch with `token`. */
+async function gitAnswers(token: string | undefined) {
+  const res = await fetch(
+    `${appHost.url('acme/site')}/info/refs?service=git-upload-pack`,
+    {
+      headers: {
+        authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString(
+          'base64',
+        )}`,
+      },
+    },
+  );
+  await res.arrayBuffer();
+  return res.status;
 }
 
 /**
- * What a private build shows: its end, whether every clone request carried
- * the app token, what the build step found of the checkout's canary and
- * of the credential, and whether the token reached the API's answers.
+ * What a private build shows: its end, the one token it asked the app for
+ * (scoped to the repository, contents: read), whether every clone request
+ * carried that token, whether the deployment's end revoked it (the Git
+ * host refuses it then), what the build step found of the checkout's
+ * canary and of the credential, and whether a token reached the API's
+ * answers.
  */
-function privateBuildReport(out: Awaited<ReturnType<typeof build>>) {
-  const clones = appHost.requests.filter(r => r.path.startsWith('/acme/'));
+async function privateBuildReport(out: Awaited<ReturnType<typeof build>>) {
+  const token = out.tokenRequests[0]?.token;
   const scanned = Number(
     out.logs.find(l => l.startsWith('scanned '))?.split(' ')[1],
   );
-  const everything = JSON.stringify(out);
+  const everything = JSON.stringify([out.deployment, out.logs]);
   return {
     status: out.deployment.status,
     commitSha: out.deployment.commitSha,
-    tokenIssued: app.issued.includes(APP_TOKEN),
+    tokenRequests: out.tokenRequests.map(r => ({
+      repositories: r.repositories,
+      permissions: r.permissions,
+    })),
     clonedWithToken:
-      clones.length > 0 && clones.every(r => r.password === APP_TOKEN),
+      out.clones.length > 0 && out.clones.every(r => r.password === token),
+    revokedAtTheEnd: await revoked(token),
+    gitAnswersTheRevokedToken: await gitAnswers(token),
     scannedSomeFiles: scanned > 5,
     canary: out.logs.find(l => l.startsWith('canary in: ')),
     credential: out.logs.find(l => l.startsWith('credential in: ')),
-    leaked: everything.includes(APP_TOKEN) || everything.includes(HEADER),
+    leaked: [...APP_TOKENS, ...HEADERS].some(t => everything.includes(t)),
   };
 }
 
 /**
- * The build is ready, its clone carried the app token, and the build step
- * read its work directory (the checkout's canary is there) and found the
- * credential nowhere in it nor in its environment.
+ * The build is ready; it got one app token, for acme/site with contents:
+ * read; its clone carried that token, which was revoked when the
+ * deployment ended; and the build step read its work directory (the
+ * checkout's canary is there) and found the credential nowhere in it nor
+ * in its environment.
  */
 const privateBuildOk = () => ({
   status: 'ready',
   commitSha: acmeSite.head('main'),
-  tokenIssued: true,
+  tokenRequests: [
+    { repositories: ['site'], permissions: { contents: 'read' } },
+  ],
   clonedWithToken: true,
+  revokedAtTheEnd: true,
+  gitAnswersTheRevokedToken: 401,
   scannedSomeFiles: true,
   canary: 'canary in: repo/canary.txt',
   credential: 'credential in: nothing',
@@ -182,9 +253,14 @@ describe('private repositories on the local runner', () => {
     await nh?.stop();
   });
 
-  it('clones with a GitHub App installation token that the build step never sees', async () => {
-    const out = await build(nh, 'private', appHost.url('acme/site'));
-    expect(privateBuildReport(out)).toEqual(privateBuildOk());
+  it('clones with a new GitHub App installation token per build, scoped to the repository, that the build step never sees', async () => {
+    const first = await build(nh, 'private', appHost.url('acme/site'));
+    expect(await privateBuildReport(first)).toEqual(privateBuildOk());
+    const second = await build(nh, 'private-again', appHost.url('acme/site'));
+    expect(await privateBuildReport(second)).toEqual(privateBuildOk());
+    expect(second.tokenRequests[0].token).not.toBe(
+      first.tokenRequests[0].token,
+    );
   });
 
   it('fails a build the integrations hold no credential for, naming the host and what to configure', async () => {
@@ -193,7 +269,7 @@ describe('private repositories on the local runner', () => {
       'not-installed',
       appHost.url('other/site'),
     );
-    const expected = `${appHost.host}: no credentials for other/site; the GitHub App of integrations.github is not installed on other: install it with access to other/site, or add a token`;
+    const expected = `${appHost.host}: no credentials for other/site; the GitHub App of integrations.github is not installed on other with access to other/site: install it there, or add a token`;
     expect(notInstalled.deployment).toMatchObject({ status: 'failed' });
     expect(notInstalled.deployment.error.split('\n')[0]).toBe(expected);
     expect(notInstalled.logs).toContain(`Build failed: ${expected}`);
@@ -228,13 +304,13 @@ describe('private repositories on the local runner', () => {
       .set(user)
       .send({
         name: 'inline',
-        repoUrl: `http://x-access-token:${APP_TOKEN}@${appHost.host}/acme/site.git`,
+        repoUrl: `http://x-access-token:${APP_TOKENS[0]}@${appHost.host}/acme/site.git`,
       });
     expect(withCredentials.status).toBe(400);
     expect(withCredentials.body.error.message).toMatch(
       /must not contain credentials/,
     );
-    expect(JSON.stringify(withCredentials.body)).not.toContain(APP_TOKEN);
+    expect(JSON.stringify(withCredentials.body)).not.toContain(APP_TOKENS[0]);
   });
 });
 
@@ -246,14 +322,17 @@ describe.each(databases.eachSupportedId())(
     it('gives the credential to the clone container only: not the Job, its Secret or the build container', async () => {
       const nh = await suite.start({}, integrations());
       const out = await build(nh, 'private-k8s', appHost.url('acme/site'));
-      expect(privateBuildReport(out)).toEqual(privateBuildOk());
+      expect(await privateBuildReport(out)).toEqual(privateBuildOk());
+      const token = out.tokenRequests[0].token;
       const objects = JSON.stringify([
         suite.k8s.created,
         suite.k8s.createdSecrets,
       ]);
       expect(objects).toContain('"clone"');
-      expect(objects).not.toContain(APP_TOKEN);
-      expect(objects).not.toContain(HEADER);
+      expect(objects).not.toContain(token);
+      expect(objects).not.toContain(
+        Buffer.from(`x-access-token:${token}`).toString('base64'),
+      );
     });
   },
 );

@@ -2,12 +2,25 @@ import crypto from 'crypto';
 import http from 'http';
 import { AddressInfo } from 'net';
 
+/** One `POST /app/installations/:id/access_tokens` that issued a token. */
+export type TokenRequest = {
+  installationId: number;
+  /** The body's `repositories` (names), when the token was scoped. */
+  repositories?: string[];
+  /** The body's `permissions`, when the token was scoped. */
+  permissions?: Record<string, string>;
+  token: string;
+};
+
 /**
  * The part of GitHub's REST API a GitHub App uses to get installation
- * tokens, over real HTTP: `GET /app/installations` and `POST
- * /app/installations/:id/access_tokens`, both only with a JWT signed by
- * the app's private key (checked against its public key). The app is
- * installed on `owners`; the tokens it issues are recorded.
+ * tokens, over real HTTP at `/api/v3` (GitHub Enterprise's layout):
+ * `GET /app/installations`, `GET /repos/:owner/:repo/installation` and
+ * `POST /app/installations/:id/access_tokens`, only with a JWT signed by
+ * the app's private key (checked against its public key), and `DELETE
+ * /installation/token` with the installation token it revokes. The app is
+ * installed on `owners`; each token request, with the scope it asked for,
+ * and each token revoked is recorded.
  */
 export type FakeGithubApp = {
   /** For `integrations.github[].apiBaseUrl`. */
@@ -22,12 +35,21 @@ export type FakeGithubApp = {
   };
   /** Every installation token issued, in order. */
   issued: string[];
+  /** Every token request that issued one, in order. */
+  tokenRequests: TokenRequest[];
+  /** Tokens revoked through `DELETE /installation/token`, in order. */
+  revoked: string[];
+  /** Installation look-ups (`/app/installations`, `/repos/…/installation`). */
+  lookups: number;
   /** Requests refused for a missing or bad JWT. */
   refused: number;
+  /** Whether `token` was issued here and is neither revoked nor expired. */
+  valid(token: string | undefined): boolean;
   close(): Promise<void>;
 };
 
 const APP_ID = 4242;
+const TOKEN_TTL_MS = 3600_000;
 
 function validJwt(header: string | undefined, publicKey: crypto.KeyObject) {
   const m = /^Bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(header ?? '');
@@ -44,6 +66,13 @@ function validJwt(header: string | undefined, publicKey: crypto.KeyObject) {
   return String(claims.iss) === String(APP_ID) && claims.exp > now;
 }
 
+async function readJson(req: http.IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : {};
+}
+
 export async function startFakeGithubApp(options: {
   /** Accounts (users or organizations) the app is installed on. */
   owners: string[];
@@ -58,45 +87,111 @@ export async function startFakeGithubApp(options: {
     account: { login, type: 'Organization' },
     suspended_by: null,
   }));
-  const state = { issued: [] as string[], refused: 0 };
+  const state = {
+    issued: [] as string[],
+    tokenRequests: [] as TokenRequest[],
+    revoked: [] as string[],
+    lookups: 0,
+    refused: 0,
+  };
+  const expiry = new Map<string, number>();
+  const valid = (token: string | undefined) =>
+    token !== undefined &&
+    (expiry.get(token) ?? 0) > Date.now() &&
+    !state.revoked.includes(token);
   const mint =
     options.mint ?? (() => `ghs_${crypto.randomBytes(18).toString('hex')}`);
 
-  const server = http.createServer((req, res) => {
-    req.resume();
-    const json = (status: number, body: unknown) =>
+  const handle = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) => {
+    const json = (status: number, body?: unknown) =>
       res
         .writeHead(status, { 'Content-Type': 'application/json' })
-        .end(JSON.stringify(body));
+        .end(body === undefined ? undefined : JSON.stringify(body));
+    const url = new URL(req.url ?? '/', 'http://x');
+    const route = `${req.method} ${url.pathname.replace(/^\/api\/v3/, '')}`;
+
+    // The one route an installation token authenticates: revoking itself.
+    if (route === 'DELETE /installation/token') {
+      req.resume();
+      const token = /^(?:token|bearer)\s+(\S+)$/i.exec(
+        req.headers.authorization ?? '',
+      )?.[1];
+      if (!valid(token)) {
+        json(401, { message: 'Bad credentials' });
+        return;
+      }
+      state.revoked.push(token!);
+      json(204);
+      return;
+    }
     if (!validJwt(req.headers.authorization, publicKey)) {
+      req.resume();
       state.refused++;
       json(401, { message: 'A JSON web token could not be decoded' });
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (req.method === 'GET' && url.pathname === '/api/v3/app/installations') {
+    if (route === 'GET /app/installations') {
+      req.resume();
+      state.lookups++;
       json(200, installations);
       return;
     }
-    const m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(
-      url.pathname,
-    );
-    if (req.method === 'POST' && m) {
-      if (!installations.some(i => i.id === Number(m[1]))) {
+    const repo = /^GET \/repos\/([^/]+)\/([^/]+)\/installation$/.exec(route);
+    if (repo) {
+      req.resume();
+      state.lookups++;
+      const owner = repo[1].toLowerCase();
+      const found = installations.find(
+        i => i.account.login.toLowerCase() === owner,
+      );
+      json(found ? 200 : 404, found ?? { message: 'Not Found' });
+      return;
+    }
+    const m = /^POST \/app\/installations\/(\d+)\/access_tokens$/.exec(route);
+    if (m) {
+      const body = await readJson(req);
+      const installationId = Number(m[1]);
+      if (!installations.some(i => i.id === installationId)) {
         json(404, { message: 'Not Found' });
         return;
       }
       const token = mint();
       state.issued.push(token);
+      expiry.set(token, Date.now() + TOKEN_TTL_MS);
+      const names: string[] | undefined = body.repositories;
+      state.tokenRequests.push({
+        installationId,
+        ...(names ? { repositories: names } : {}),
+        ...(body.permissions ? { permissions: body.permissions } : {}),
+        token,
+      });
       json(201, {
         token,
-        expires_at: new Date(Date.now() + 3600_000).toISOString(),
-        permissions: { contents: 'read', metadata: 'read' },
-        repository_selection: 'all',
+        expires_at: new Date(Date.now() + TOKEN_TTL_MS).toISOString(),
+        permissions: body.permissions ?? {
+          contents: 'write',
+          metadata: 'read',
+          statuses: 'write',
+          pull_requests: 'write',
+        },
+        repository_selection: names ? 'selected' : 'all',
+        ...(names
+          ? { repositories: names.map((name, i) => ({ id: 1000 + i, name })) }
+          : {}),
       });
       return;
     }
+    req.resume();
     json(404, { message: 'Not Found' });
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(e => {
+      if (!res.headersSent) res.writeHead(400).end(String(e));
+    });
   });
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
@@ -114,9 +209,19 @@ export async function startFakeGithubApp(options: {
     get issued() {
       return state.issued;
     },
+    get tokenRequests() {
+      return state.tokenRequests;
+    },
+    get revoked() {
+      return state.revoked;
+    },
+    get lookups() {
+      return state.lookups;
+    },
     get refused() {
       return state.refused;
     },
+    valid,
     close: () =>
       new Promise<void>(resolve => {
         server.closeAllConnections();

@@ -52,10 +52,13 @@ export type BuildSessionOptions = {
   timeoutSeconds: number;
   /**
    * How the clone step reaches a repository (GitCredentials.forRepo): the
-   * credential minted for this build and the line to show if the host
-   * refuses. Only the spec carries it, never the database or the runner.
+   * credential minted for this build (deployment) and the line to show if
+   * the host refuses. Only the spec carries it, never the database or the runner.
    */
-  repoAccess?: (repoUrl: string) => Promise<RepoAccess | undefined>;
+  repoAccess?: (
+    repoUrl: string,
+    deploymentId: string,
+  ) => Promise<RepoAccess | undefined>;
   maxFileBytes: number;
   maxFiles: number;
   /** Sum of the file sizes of one deployment's output. */
@@ -104,7 +107,7 @@ export class BuildSession {
 
   async spec(row: DeploymentRow): Promise<BuildSpec> {
     const project = await this.o.projects.row(row.project_id);
-    const repoAccess = await this.o.repoAccess?.(project.repo_url);
+    const repoAccess = await this.o.repoAccess?.(project.repo_url, row.id);
     return {
       deploymentId: row.id,
       repoUrl: project.repo_url,

@@ -1,7 +1,9 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
+import crypto from 'crypto';
 import { FakeGithubApp, startFakeGithubApp } from '../__testUtils__/githubApp';
+import type { DeploymentRow } from '../database/tables';
 import { GitCredentials } from './GitCredentials';
 
 const logger = mockServices.logger.mock();
@@ -12,6 +14,9 @@ const credentials = (integrations: object, now: () => number = Date.now) =>
     now,
   );
 const base64 = (s: string) => Buffer.from(s).toString('base64');
+const row = (id: string, status: DeploymentRow['status']) =>
+  ({ id, status } as DeploymentRow);
+const SITE = 'https://git.acme.test/acme/site.git';
 
 describe('GitCredentials', () => {
   let app: FakeGithubApp;
@@ -21,24 +26,37 @@ describe('GitCredentials', () => {
   });
   afterAll(() => app.close());
 
-  const withApp = (extra: object = {}) =>
-    credentials({
-      github: [
-        {
-          host: 'git.acme.test',
-          apiBaseUrl: app.apiBaseUrl,
-          apps: [app.appConfig],
-          ...extra,
-        },
-      ],
-    });
+  const withApp = (
+    extra: object = {},
+    appExtra: object = {},
+    now: () => number = Date.now,
+  ) =>
+    credentials(
+      {
+        github: [
+          {
+            host: 'git.acme.test',
+            apiBaseUrl: app.apiBaseUrl,
+            apps: [{ ...app.appConfig, ...appExtra }],
+            ...extra,
+          },
+        ],
+      },
+      now,
+    );
 
-  it('mints a GitHub App installation token for a repository of an owner the app is installed on', async () => {
+  it('mints a GitHub App installation token scoped to the repository, with contents: read only', async () => {
     const git = withApp();
-    const access = await git.forRepo('https://git.acme.test/acme/site.git');
+    const access = await git.forRepo(SITE, 'd1');
     const token = app.issued.at(-1)!;
     expect(token).toMatch(/^ghs_/);
     expect(app.refused).toBe(0);
+    expect(app.tokenRequests.at(-1)).toEqual({
+      installationId: 100,
+      repositories: ['site'],
+      permissions: { contents: 'read' },
+      token,
+    });
     expect(access).toEqual({
       credential: { username: 'x-access-token', password: token },
       hint: 'git.acme.test refused the GitHub App token of integrations.github for acme/site; give the app access to acme/site (Contents: read)',
@@ -48,10 +66,98 @@ describe('GitCredentials', () => {
     );
   });
 
+  it('mints a new token for each build, the same one for a build asking again, and revokes it when the deployment ends', async () => {
+    const git = withApp();
+    const password = async (id?: string) =>
+      (await git.forRepo(SITE, id))?.credential?.password;
+    const before = app.issued.length;
+    const [first, again] = await Promise.all([password('a'), password('a')]);
+    const second = await password('b');
+    expect(again).toBe(first);
+    expect(second).not.toBe(first);
+    expect(await password()).not.toBe(second);
+    expect(app.issued.slice(before)).toEqual([
+      first,
+      second,
+      expect.any(String),
+    ]);
+    expect(app.tokenRequests.slice(before).map(r => r.repositories)).toEqual([
+      ['site'],
+      ['site'],
+      ['site'],
+    ]);
+
+    await git.deploymentChanged(row('a', 'building'));
+    expect(app.valid(first)).toBe(true);
+    await git.deploymentChanged(row('a', 'ready'));
+    expect(app.revoked).toContain(first);
+    expect(app.valid(first)).toBe(false);
+    expect(app.valid(second)).toBe(true);
+    await git.deploymentChanged(row('b', 'canceled'));
+    expect(app.valid(second)).toBe(false);
+    // Revoked tokens stay masked: a build's lines may still arrive.
+    expect(git.secrets()).toEqual(expect.arrayContaining([first, second]));
+    // A build of a deployment that ended anew gets a new token.
+    expect(await password('a')).not.toBe(first);
+    const revokedBefore = app.revoked.length;
+    await git.deploymentChanged(row('unknown', 'failed'));
+    expect(app.revoked.length).toBe(revokedBefore);
+  });
+
+  it('looks installation ids up again only after a few minutes', async () => {
+    let now = Date.now();
+    const git = withApp({}, {}, () => now);
+    const lookups = app.lookups;
+    await git.forRepo(SITE, 'x');
+    await git.forRepo(SITE, 'y');
+    expect(app.lookups).toBe(lookups + 1);
+    now += 6 * 60_000;
+    await git.forRepo(SITE, 'z');
+    expect(app.lookups).toBe(lookups + 2);
+  });
+
+  it('mints nothing for an owner outside allowedInstallationOwners', async () => {
+    const requests = app.tokenRequests.length;
+    const access = await withApp(
+      {},
+      { allowedInstallationOwners: ['Beta'] },
+    ).forRepo(SITE, 'd');
+    expect(access).toEqual({
+      hint: 'git.acme.test: no credentials for acme/site; acme is not in allowedInstallationOwners of the GitHub Apps of integrations.github: add it, or add a token',
+    });
+    expect(app.tokenRequests.length).toBe(requests);
+    const allowed = await withApp(
+      {},
+      { allowedInstallationOwners: ['ACME'] },
+    ).forRepo(SITE, 'd');
+    expect(allowed?.credential?.password).toBe(app.issued.at(-1));
+  });
+
+  it('is refused without a JWT signed by the app key', async () => {
+    const { privateKey } = crypto.generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+    });
+    const refused = app.refused;
+    const issued = app.issued.length;
+    const access = await withApp(
+      {},
+      {
+        privateKey: privateKey
+          .export({ type: 'pkcs1', format: 'pem' })
+          .toString(),
+      },
+    ).forRepo(SITE, 'd');
+    expect(access).toEqual({
+      hint: `git.acme.test: no credentials for acme/site; integrations.github could not mint a GitHub App token at ${app.apiBaseUrl}: A JSON web token could not be decoded`,
+    });
+    expect(app.refused).toBe(refused + 1);
+    expect(app.issued.length).toBe(issued);
+  });
+
   it('names the owner the app is not installed on, and falls back to a token', async () => {
     const access = await withApp().forRepo('https://git.acme.test/other/site');
     expect(access).toEqual({
-      hint: 'git.acme.test: no credentials for other/site; the GitHub App of integrations.github is not installed on other: install it with access to other/site, or add a token',
+      hint: 'git.acme.test: no credentials for other/site; the GitHub App of integrations.github is not installed on other with access to other/site: install it there, or add a token',
     });
     const fallback = await withApp({
       token: 'ghp_fallbacktoken0123456789',

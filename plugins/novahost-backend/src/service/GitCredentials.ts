@@ -1,12 +1,13 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import {
-  DefaultGithubCredentialsProvider,
-  GithubCredentialsProvider,
   ScmIntegrationRegistry,
   ScmIntegrations,
 } from '@backstage/integration';
 import type { RepoAccess, RepoCredential } from '@internal/build-runner';
+import { isTerminalStatus } from '@internal/plugin-novahost-common';
+import type { DeploymentRow } from '../database/tables';
+import { GithubAppTokens, InstallationToken } from './GithubAppTokens';
 import { redact } from './redact';
 
 /**
@@ -24,40 +25,104 @@ const repoPath = (url: URL) =>
 const basic = (c: RepoCredential) =>
   Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64');
 
+/** What one build was handed, until its deployment ends. */
+type BuildAccess = {
+  repoUrl: string;
+  access: Promise<RepoAccess | undefined>;
+  /** Its GitHub App token, revoked when the deployment ends. */
+  token?: InstallationToken;
+  /** When to forget it should this replica never see the end. */
+  until: number;
+};
+
 /**
  * Clone credentials from the app's `integrations` config (Backstage's own
- * keys): a GitHub App installation token or a token for GitHub, the token
- * of GitLab and Bitbucket. A build's clone step gets them through the build
- * spec, minted when it asks; they are never stored. Every credential handed
- * out, and every one configured, is on the list of secrets stored log lines
- * are masked with.
+ * keys): for GitHub a new GitHub App installation token per build, scoped
+ * to the repository with `contents: read` (GithubAppTokens), or the
+ * integration's token; the token of GitLab and Bitbucket. A build's clone
+ * step gets them through the build spec, minted when it asks; they are
+ * never stored. A build's app token is revoked when its deployment ends
+ * (`deploymentChanged`, on the replica that minted it; elsewhere it expires
+ * within the hour). Every credential handed out, and every one configured,
+ * is on the list of secrets stored log lines are masked with.
  */
 export class GitCredentials {
   static fromConfig(config: Config, logger: LoggerService): GitCredentials {
     return new GitCredentials(ScmIntegrations.fromConfig(config), logger);
   }
 
-  private readonly github: GithubCredentialsProvider;
+  private readonly appTokens: GithubAppTokens;
   /** Secrets of handed-out credentials → until when to mask them. */
   private readonly handedOut = new Map<string, number>();
+  /** Deployment id → what its build was handed. */
+  private readonly builds = new Map<string, BuildAccess>();
 
   constructor(
     private readonly integrations: ScmIntegrationRegistry,
     private readonly logger: LoggerService,
     private readonly now: () => number = Date.now,
   ) {
-    this.github =
-      DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+    this.appTokens = new GithubAppTokens(integrations, logger, now);
   }
 
   /**
-   * What the clone step of a build of `repoUrl` gets: the credential when
-   * the integrations have one, and the line that names the host and what
-   * to configure should the host refuse. Undefined for local repositories.
-   * Never throws: a repository may be public, so a build without a
-   * credential still tries.
+   * What the clone step of deployment `deploymentId`, a build of `repoUrl`,
+   * gets: the credential when the integrations have one, and the line that
+   * names the host and what to configure should the host refuse. Minted
+   * once per deployment (its spec may be fetched again, by the Kubernetes
+   * publish container). Undefined for local repositories. Never throws: a
+   * repository may be public, so a build without a credential still tries.
    */
-  async forRepo(repoUrl: string): Promise<RepoAccess | undefined> {
+  forRepo(
+    repoUrl: string,
+    deploymentId?: string,
+  ): Promise<RepoAccess | undefined> {
+    if (deploymentId === undefined) return this.mint(repoUrl);
+    this.forgetExpired();
+    const known = this.builds.get(deploymentId);
+    if (known?.repoUrl === repoUrl) return known.access;
+    if (known) void this.release(deploymentId);
+    const build: BuildAccess = {
+      repoUrl,
+      until: this.now() + REMEMBER_MS,
+      access: this.mint(repoUrl, token => {
+        build.token = token;
+        build.until = token.expiresAt;
+      }),
+    };
+    this.builds.set(deploymentId, build);
+    return build.access;
+  }
+
+  /**
+   * Follows deployments (DeploymentStateMachine.onChange): once one has
+   * ended, the GitHub App token its build got is revoked.
+   */
+  async deploymentChanged(row: DeploymentRow): Promise<void> {
+    if (isTerminalStatus(row.status)) await this.release(row.id);
+  }
+
+  /** Forgets a build's credential and revokes its GitHub App token. */
+  async release(deploymentId: string): Promise<void> {
+    const build = this.builds.get(deploymentId);
+    if (!build) return;
+    this.builds.delete(deploymentId);
+    await build.access;
+    if (!build.token) return;
+    try {
+      await this.appTokens.revoke(build.token);
+    } catch (e) {
+      const why = redact(String((e as Error)?.message ?? e), this.secrets());
+      this.logger.warn(
+        `Could not revoke the GitHub App token of deployment ${deploymentId} (it expires within the hour): ${why}`,
+      );
+    }
+  }
+
+  private async mint(
+    repoUrl: string,
+    onAppToken?: (token: InstallationToken) => void,
+  ): Promise<RepoAccess | undefined> {
     let url: URL;
     try {
       url = new URL(repoUrl);
@@ -67,9 +132,17 @@ export class GitCredentials {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       return undefined;
     }
-    const access = await this.accessTo(url);
+    const access = await this.accessTo(url, onAppToken);
     if (access.credential) this.remember(access.credential);
     return access;
+  }
+
+  /** Builds whose end this replica did not see, after their token expired. */
+  private forgetExpired() {
+    const now = this.now();
+    for (const [id, build] of this.builds) {
+      if (build.until < now) this.builds.delete(id);
+    }
   }
 
   /**
@@ -127,11 +200,14 @@ export class GitCredentials {
     this.handedOut.set(basic(credential), until);
   }
 
-  private async accessTo(url: URL): Promise<RepoAccess> {
+  private async accessTo(
+    url: URL,
+    onAppToken?: (token: InstallationToken) => void,
+  ): Promise<RepoAccess> {
     const { host } = url;
     const path = repoPath(url);
     const i = this.integrations;
-    if (i.github.byUrl(url)) return this.githubAccess(url, path);
+    if (i.github.byUrl(url)) return this.githubAccess(url, path, onAppToken);
     const none = `${host}: no credentials for ${path}; add`;
     const gitlab = i.gitlab.byUrl(url)?.config;
     if (gitlab) {
@@ -186,38 +262,48 @@ export class GitCredentials {
     };
   }
 
-  private async githubAccess(url: URL, path: string): Promise<RepoAccess> {
+  private async githubAccess(
+    url: URL,
+    path: string,
+    onAppToken?: (token: InstallationToken) => void,
+  ): Promise<RepoAccess> {
     const { host } = url;
-    const owner = path.split('/')[0];
+    const config = this.integrations.github.byUrl(url)!.config;
+    const [owner, repo] = path.split('/');
     const none = `${host}: no credentials for ${path}`;
-    let token: string | undefined;
-    let type: string;
+    let minted: Awaited<ReturnType<GithubAppTokens['mint']>>;
     try {
-      ({ token, type } = await this.github.getCredentials({ url: url.href }));
+      minted = await this.appTokens.mint(url, owner, repo ?? '');
     } catch (e) {
       const why = redact(String((e as Error)?.message ?? e), this.secrets());
-      const api = this.integrations.github.byUrl(url)?.config.apiBaseUrl;
       this.logger.warn(
         `No GitHub App token for ${host}/${path} from integrations.github: ${why}`,
       );
       return {
-        hint: `${none}; integrations.github could not mint a GitHub App token at ${api}: ${why}`,
+        hint: `${none}; integrations.github could not mint a GitHub App token at ${config.apiBaseUrl}: ${why}`,
       };
     }
-    if (!token) {
-      const apps = this.integrations.github.byUrl(url)?.config.apps ?? [];
+    if ('token' in minted) {
+      onAppToken?.(minted.token);
       return {
-        hint: apps.length
-          ? `${none}; the GitHub App of integrations.github is not installed on ${owner}: install it with access to ${path}, or add a token`
-          : `${none}; add integrations.github with a GitHub App installed on ${path} or a token`,
+        credential: {
+          username: 'x-access-token',
+          password: minted.token.token,
+        },
+        hint: `${host} refused the GitHub App token of integrations.github for ${path}; give the app access to ${path} (Contents: read)`,
       };
     }
-    return {
-      credential: { username: 'x-access-token', password: token },
-      hint:
-        type === 'app'
-          ? `${host} refused the GitHub App token of integrations.github for ${path}; give the app access to ${path} (Contents: read)`
-          : `${host} refused the token of integrations.github for ${path}; give it read access to ${path}`,
+    if (config.token) {
+      return {
+        credential: { username: 'x-access-token', password: config.token },
+        hint: `${host} refused the token of integrations.github for ${path}; give it read access to ${path}`,
+      };
+    }
+    const hints = {
+      'no-apps': `${none}; add integrations.github with a GitHub App installed on ${path} or a token`,
+      'not-allowed': `${none}; ${owner} is not in allowedInstallationOwners of the GitHub Apps of integrations.github: add it, or add a token`,
+      'not-installed': `${none}; the GitHub App of integrations.github is not installed on ${owner} with access to ${path}: install it there, or add a token`,
     };
+    return { hint: hints[minted.missing] };
   }
 }

@@ -111,6 +111,8 @@ export async function createNovahost(
     secrets: () => gitCredentials.secrets(),
   });
   machine.onChange(row => githubFeedback.report(row));
+  // A build's GitHub App token is revoked once its deployment ended.
+  machine.onChange(row => gitCredentials.deploymentChanged(row));
   const stopBuild = dispatcher.stopBuild.bind(dispatcher);
   const projects = new ProjectService({
     db,
@@ -142,7 +144,7 @@ export async function createNovahost(
     projects,
     urls,
     buildApiUrl: buildApiUrl.replace(/\/+$/, ''),
-    repoAccess: url => gitCredentials.forRepo(url),
+    repoAccess: (url, id) => gitCredentials.forRepo(url, id),
     ...builds,
     maxOutputBytes: limits.maxOutputBytes,
     maxProjectStoredBytes: limits.maxProjectStoredBytes,
