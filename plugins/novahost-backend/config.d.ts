@@ -144,6 +144,32 @@ export interface Config {
       maxQueuedPerUser?: number;
     };
 
+    /**
+     * The scheduled clean-up of old deployments (one replica at a time).
+     * Kept: production, the `keepPerBranch` newest ready deployments of each
+     * branch, what a routed alias serves, anything not finished.
+     */
+    retention?: {
+      /** Run it at all. @default true */
+      enabled?: boolean;
+      /** Minutes between runs. @default 60 */
+      intervalMinutes?: number;
+      /**
+       * Ready deployments kept per project and branch (older ones are
+       * deleted; failed and canceled ones once this many newer ones
+       * finished). At least 1. @default 10
+       */
+      keepPerBranch?: number;
+      /**
+       * Hours the previews of a closed pull request or deleted branch stay
+       * after its alias is removed; then they and the alias are deleted.
+       * @default 24
+       */
+      removedPreviewGraceHours?: number;
+      /** Days webhook deliveries are remembered. @default 30 */
+      webhookDeliveryDays?: number;
+    };
+
     /** Limits per project. */
     projects?: {
       /**

@@ -102,6 +102,20 @@ export const novahostPlugin = createBackendPlugin({
             onEvent: params => gitEvents.onEvent(params),
           });
         }
+        // Old deployments, closed previews and webhook deliveries (one replica).
+        const { retention } = novahost;
+        if (retention.settings.enabled) {
+          await deps.scheduler.scheduleTask({
+            id: 'novahost-retention',
+            frequency: { minutes: retention.settings.intervalMinutes },
+            timeout: { minutes: 30 },
+            initialDelay: { minutes: 1 },
+            scope: 'global',
+            fn: async signal => {
+              await retention.run(signal);
+            },
+          });
+        }
         deps.lifecycle.addStartupHook(() => novahost.dispatcher.failOrphans());
         deps.lifecycle.addShutdownHook(() => novahost.close());
       },

@@ -1,6 +1,9 @@
 import { ConflictError } from '@backstage/errors';
 import type { PermissionCriteria } from '@backstage/plugin-permission-common';
-import type { DeploymentStatus } from '@internal/plugin-novahost-common';
+import type {
+  DeploymentStatus,
+  DeploymentTarget,
+} from '@internal/plugin-novahost-common';
 import type { NovahostProjectFilter } from '@internal/plugin-novahost-node';
 import { Knex } from 'knex';
 import * as blobs from './blobs';
@@ -8,6 +11,7 @@ import * as domains from './domains';
 import { AliasQueries } from './aliases';
 import { DeliveryQueries } from './deliveries';
 import { LimitQueries } from './limits';
+import { RetentionQueries } from './retention';
 import * as logs from './logs';
 import { whereProjectFilter } from './projectFilter';
 import { chunks, isUniqueViolation } from './sqlHelpers';
@@ -39,6 +43,8 @@ export class NovahostDatabase {
   readonly limits: LimitQueries;
   /** Branch aliases (`<slug>-git-<branch>`). */
   readonly aliases: AliasQueries;
+  /** Deleting deployments, and what retention deletes. */
+  readonly retention: RetentionQueries;
   /** Webhook deliveries (redeliveries start nothing new). */
   readonly deliveries: DeliveryQueries;
 
@@ -46,6 +52,7 @@ export class NovahostDatabase {
     this.isSqlite = /sqlite/i.test(String(db.client.config.client));
     this.limits = new LimitQueries(db);
     this.aliases = new AliasQueries(db);
+    this.retention = new RetentionQueries(db);
     this.deliveries = new DeliveryQueries(db);
   }
 
@@ -182,11 +189,11 @@ export class NovahostDatabase {
 
   async listDeployments(
     projectId: string,
-    opts: { limit: number; offset: number },
+    opts: { limit: number; offset: number; target?: DeploymentTarget },
   ): Promise<{ rows: DeploymentRow[]; total: number }> {
-    const base = this.db<DeploymentRow>(DEPLOYMENTS).where({
-      project_id: projectId,
-    });
+    const base = this.db<DeploymentRow>(DEPLOYMENTS)
+      .where({ project_id: projectId })
+      .modify(q => opts.target && q.where({ target: opts.target }));
     const [{ count }] = await base.clone().count({ count: '*' });
     const rows = await base
       .clone()

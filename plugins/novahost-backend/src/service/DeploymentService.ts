@@ -113,17 +113,19 @@ export class DeploymentService {
     return new Map(rows.map(a => [a.branch, a.label]));
   }
 
+  /** A page of the project's deployments, newest first; `target` keeps only production or preview ones. */
   async list(
     projectIdOrSlug: string,
-    page: { limit: number; offset: number },
+    query: { limit: number; offset: number; target?: DeploymentTarget },
   ): Promise<Page<Deployment>> {
     const project = await this.o.projects.row(projectIdOrSlug);
-    const { rows, total } = await this.o.db.listDeployments(project.id, page);
+    const { rows, total } = await this.o.db.listDeployments(project.id, query);
     const labels = await this.labels(project.id);
     return {
       items: rows.map(r => deploymentFromRow(r, project, this.o.urls, labels)),
       totalCount: total,
-      ...page,
+      limit: query.limit,
+      offset: query.offset,
     };
   }
 

@@ -28,6 +28,7 @@ import { ArtifactGc } from './ArtifactGc';
 import { CatalogOwnerSync } from './CatalogOwnerSync';
 import { BuildSession, DRAIN_LOGS_MS } from './BuildSession';
 import { DeploymentLogs } from './DeploymentLogs';
+import { DeploymentRemoval } from './DeploymentRemoval';
 import { DeploymentService } from './DeploymentService';
 import { DeploymentStateMachine } from './DeploymentStateMachine';
 import { Dispatcher } from './Dispatcher';
@@ -39,6 +40,7 @@ import { createInternalRouter } from './internalRouter';
 import { readLimits } from './limits';
 import { ProjectAccess } from './ProjectAccess';
 import { ProjectService } from './ProjectService';
+import { readRetentionSettings, Retention } from './Retention';
 import { createRequestGuards } from './requestGuards';
 import { RouteTableService } from './RouteTableService';
 import { createRouter } from './router';
@@ -114,10 +116,11 @@ export async function createNovahost(
   // A build's GitHub App token is revoked once its deployment ended.
   machine.onChange(row => gitCredentials.deploymentChanged(row));
   const stopBuild = dispatcher.stopBuild.bind(dispatcher);
+  const gc = new ArtifactGc({ db, store });
   const projects = new ProjectService({
     db,
     bus,
-    gc: new ArtifactGc({ db, store }),
+    gc,
     logger,
     urls,
     allowLocalRepos: runnerType === 'local',
@@ -135,6 +138,19 @@ export async function createNovahost(
     kick,
     stopBuild,
     maxQueuedPerUser: limits.maxQueuedPerUser,
+  });
+  const removal = new DeploymentRemoval({
+    db,
+    bus,
+    gc,
+    logger,
+    cancel: (id, by) => deployments.cancel(id, by),
+  });
+  const retention = new Retention({
+    db,
+    removal,
+    logger,
+    settings: readRetentionSettings(config),
   });
   const buildSession = new BuildSession({
     db,
@@ -210,10 +226,12 @@ export async function createNovahost(
   return {
     dispatcher,
     catalogOwners,
+    retention,
     gitEvents,
     router: createRouter({
       projects,
       deployments,
+      removal,
       domains,
       routes,
       db,

@@ -4,6 +4,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   addDomainSchema,
   createDeploymentSchema,
+  DEPLOYMENT_TARGETS,
   hostnameSchema,
   novahostProjectCancelPermission,
   novahostProjectDeployPermission,
@@ -19,6 +20,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { EventBus } from '../bus';
 import { NovahostDatabase } from '../database/NovahostDatabase';
+import type { DeploymentRemoval } from './DeploymentRemoval';
 import type { DeploymentService } from './DeploymentService';
 import type { DomainService } from './DomainService';
 import { streamDeploymentLogs } from './logStream';
@@ -32,6 +34,7 @@ import { createWebhookRoutes, WebhookRoutesOptions } from './webhookRoutes';
 
 export type RouterOptions = ProjectRoutesOptions & {
   deployments: DeploymentService;
+  removal: DeploymentRemoval;
   domains: DomainService;
   routes: RouteTableService;
   db: NovahostDatabase;
@@ -43,6 +46,10 @@ export type RouterOptions = ProjectRoutesOptions & {
   discovery: WebhookRoutesOptions['discovery'];
   webhookSecretLocation: WebhookRoutesOptions['webhookSecretLocation'];
 };
+
+const deploymentsQuerySchema = pageQuerySchema.extend({
+  target: z.enum(DEPLOYMENT_TARGETS).optional(),
+});
 
 const logsQuerySchema = z.object({
   after: z.coerce.number().int().min(0).optional(),
@@ -86,8 +93,8 @@ export function createRouter(options: RouterOptions): express.Router {
 
   router.get('/projects/:id/deployments', async (req, res) => {
     const { row } = await guards.project(req, novahostProjectReadPermission);
-    const page = parse(pageQuerySchema, req.query, 'query');
-    res.json(await deployments.list(row.id, page));
+    const query = parse(deploymentsQuerySchema, req.query, 'query');
+    res.json(await deployments.list(row.id, query));
   });
 
   router.post(
@@ -169,6 +176,25 @@ export function createRouter(options: RouterOptions): express.Router {
       );
       audit.meta.projectId = project.id;
       res.json(await deployments.cancel(deployment.id, actorRef(credentials)));
+    }),
+  );
+
+  // Not production (409: promote another first); an unfinished one is
+  // canceled first. Its routes, logs and unshared files go with it.
+  router.delete(
+    '/deployments/:id',
+    audited('deployment-delete', 'medium', async (req, res, audit) => {
+      const { credentials, deployment, project } = await guards.deployment(
+        req,
+        novahostProjectUpdatePermission,
+      );
+      audit.meta.projectId = project.id;
+      await options.removal.deleteDeployment(
+        deployment,
+        project,
+        actorRef(credentials),
+      );
+      res.status(204).end();
     }),
   );
 
