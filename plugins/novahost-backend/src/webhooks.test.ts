@@ -248,18 +248,36 @@ describe('deploy on push and previews through GitHub webhooks', () => {
       (await bed.aliases(project.id)).includes('site-git-feature-pr'),
     );
 
+    // Closing while a newer commit still builds cancels that build, so it
+    // cannot route the alias again when it would have become ready.
+    const third = siteRepo.commit('feature/pr', site('', 'pr v3'));
+    await bed.send(
+      'pull_request',
+      bed.pr({
+        action: 'synchronize',
+        number: 7,
+        head: { ref: 'feature/pr', sha: third },
+        base,
+      }),
+    );
+    const [building] = await bed.deploymentsOf(project.id);
+    expect(building.commitSha).toBe(third);
     await bed.send(
       'pull_request',
       bed.pr({
         action: 'closed',
         number: 7,
-        head: { ref: 'feature/pr', sha: second },
+        head: { ref: 'feature/pr', sha: third },
         base,
       }),
     );
     expect(await bed.outcome(project.id)).toBe(
-      'site: removed the alias of feature/pr',
+      'site: removed the alias of feature/pr; canceled 1 build',
     );
+    expect(await bed.nh.getDeployment(building.id)).toMatchObject({
+      status: 'canceled',
+      error: 'Canceled: pull request #7 was closed',
+    });
     await bed.eventually(
       async () =>
         !(await bed.aliases(project.id)).includes('site-git-feature-pr'),

@@ -68,6 +68,18 @@ export class LimitQueries {
       .orderBy('id', 'asc');
   }
 
+  /** Deployments of a project's branch in `statuses`, oldest first. */
+  ofBranch(
+    projectId: string,
+    branch: string,
+    statuses: DeploymentStatus[],
+  ): Promise<DeploymentRow[]> {
+    return this.queuedOfRef(
+      { project_id: projectId, branch, ref: branch } as DeploymentRow,
+      statuses,
+    );
+  }
+
   /**
    * What a project keeps in the store: the size of the distinct stored
    * blobs its deployments reference (content shared by several of its

@@ -219,6 +219,32 @@ export class DeploymentService {
     }
   }
 
+  /**
+   * Cancels a branch's queued and running deployments (its pull request was
+   * closed or the branch deleted), so none of them routes its alias again.
+   * Returns how many it canceled.
+   */
+  async cancelBranch(
+    projectId: string,
+    branch: string,
+    reason: string,
+  ): Promise<number> {
+    const active = await this.o.db.limits.ofBranch(projectId, branch, ACTIVE);
+    let canceled = 0;
+    for (const row of active) {
+      const moved = await this.o.machine.transition(row.id, 'canceled', {
+        error: reason,
+        settle: async () => {
+          if (RUNNING.includes(row.status)) {
+            await this.o.stopBuild(row.id, row.runner_handle);
+          }
+        },
+      });
+      if (moved) canceled++;
+    }
+    return canceled;
+  }
+
   async cancel(id: string, by?: string): Promise<Deployment> {
     const row = await this.row(id);
     const refuse = (status: string) =>

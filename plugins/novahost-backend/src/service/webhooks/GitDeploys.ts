@@ -75,13 +75,29 @@ export class GitDeploys {
     });
   }
 
-  /** Stops routing the branch's alias (closed pull request, deleted branch); the outcome. */
-  removeAlias(project: ProjectRow, branch: string): Promise<string> {
+  /**
+   * Stops the branch's builds and its alias (closed pull request, deleted
+   * branch): a build still queued would otherwise route the alias again
+   * when it becomes ready. The outcome.
+   */
+  removeAlias(
+    project: ProjectRow,
+    branch: string,
+    why: string,
+  ): Promise<string> {
     return this.serially(`${project.id}\0${branch}`, async () => {
+      const canceled = await this.o.deployments.cancelBranch(
+        project.id,
+        branch,
+        `Canceled: ${why}`,
+      );
+      const builds = canceled
+        ? `; canceled ${canceled} build${canceled > 1 ? 's' : ''}`
+        : '';
       const removed = await this.o.db.aliases.remove(project.id, branch);
-      if (!removed) return `no alias of ${branch} to remove`;
+      if (!removed) return `no alias of ${branch} to remove${builds}`;
       await publishRoutesChanged(this.o.bus);
-      return `removed the alias of ${branch}`;
+      return `removed the alias of ${branch}${builds}`;
     });
   }
 

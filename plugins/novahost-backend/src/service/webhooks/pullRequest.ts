@@ -62,7 +62,11 @@ export function pullRequestHandling(
         return `ignored: the head is the production branch ${branch}, which deploys on push`;
       }
       if (p.action === 'closed') {
-        return ctx.deploys.removeAlias(project, branch);
+        return ctx.deploys.removeAlias(
+          project,
+          branch,
+          `pull request #${p.number} was closed`,
+        );
       }
       if (fork && !project.allow_fork_previews) {
         return `skipped: pull request #${p.number} is from a fork and the project does not allow fork previews`;

@@ -36,7 +36,13 @@ export function pushHandling(
 
     async forProject(p, project) {
       const branch = p.ref.slice(BRANCH_PREFIX.length);
-      if (p.deleted) return ctx.deploys.removeAlias(project, branch);
+      if (p.deleted) {
+        return ctx.deploys.removeAlias(
+          project,
+          branch,
+          `branch ${branch} was deleted`,
+        );
+      }
       const prefixes = watchedPrefixes(project);
       let note = '';
       if (prefixes.length > 0) {
