@@ -1,4 +1,8 @@
-import type { Deployment, Project } from '@internal/plugin-novahost-common';
+import type {
+  Deployment,
+  Project,
+  WebhookStatus,
+} from '@internal/plugin-novahost-common';
 import {
   makeDeployment as apiDeployment,
   makeProject as apiProject,
@@ -44,4 +48,20 @@ export function makeDeployment(
     finishedAt: iso(85),
     ...overrides,
   });
+}
+
+/** The webhook setup of a project no delivery has reached yet. */
+export function makeWebhookStatus(
+  overrides: Partial<WebhookStatus> = {},
+): WebhookStatus {
+  return {
+    url: 'http://backend/api/events/http/github',
+    events: ['push', 'pull_request'],
+    contentType: 'application/json',
+    secretConfigKey: 'events.modules.github.webhookSecret',
+    secretConfigured: true,
+    repoKey: 'github.com/acme/my-site',
+    lastDelivery: null,
+    ...overrides,
+  };
 }

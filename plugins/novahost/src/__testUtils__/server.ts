@@ -3,6 +3,7 @@ import type { Deployment, Project } from '@internal/plugin-novahost-common';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { NovahostClient, novahostApiRef } from '../api';
+import { makeWebhookStatus } from './fixtures';
 
 export const base = 'http://backend/api/novahost';
 
@@ -53,7 +54,7 @@ export function notFoundHandlers(what: string, paths: string[]) {
   );
 }
 
-/** Handlers of one project with its deployments. */
+/** Handlers of one project with its deployments (and a webhook no delivery reached). */
 export function projectHandlers(
   project: Project,
   deployments: () => Deployment[],
@@ -68,5 +69,19 @@ export function projectHandlers(
     http.get(`${base}/projects/:id/deployments`, () =>
       HttpResponse.json(page(deployments())),
     ),
+    http.get(`${base}/projects/:id/webhook`, () =>
+      HttpResponse.json(makeWebhookStatus()),
+    ),
+    // The page fetches production on its own when the list lacks it.
+    http.get(`${base}/deployments/:id`, ({ params }) => {
+      const d = deployments().find(x => x.id === params.id);
+      return d
+        ? HttpResponse.json(d)
+        : errorBody(
+            404,
+            'NotFoundError',
+            `Deployment '${params.id}' not found`,
+          );
+    }),
   ];
 }

@@ -30,6 +30,8 @@ import useInterval from 'react-use/esm/useInterval';
 import { errorMessage, novahostApiRef } from '../api';
 import { projectRouteRef } from '../routes';
 import { ConfirmDialog } from './ConfirmDialog';
+import { DeleteDeploymentButton } from './DeleteDeploymentButton';
+import { DeploymentGitInfo } from './DeploymentGitInfo';
 import { deploymentDuration, formatDuration, shortSha } from './format';
 import { ReasonButton, useProjectPermission } from './projectPermissions';
 import { StatusChip } from './StatusChip';
@@ -139,7 +141,7 @@ export function DeploymentView(props: { deploymentId: string }) {
           <Typography variant="h5">Deployment {d.shortId}</Typography>
           <StatusChip status={status} size="medium" />
           {d.isProduction && (
-            <Typography color="primary">Production</Typography>
+            <Typography color="primary">Current production</Typography>
           )}
           <Box flexGrow={1} />
           {projectLink && (
@@ -159,10 +161,18 @@ export function DeploymentView(props: { deploymentId: string }) {
           >
             Cancel
           </ReasonButton>
+          <DeleteDeploymentButton
+            deployment={d}
+            status={status}
+            owner={project.value?.owner}
+          />
         </Box>
       </Grid>
       <Grid item xs={12}>
         <InfoCard>
+          <Box px={2} pb={1}>
+            <DeploymentGitInfo deployment={d} />
+          </Box>
           <Phases deployment={d} status={status} />
           <Box display="flex" flexWrap="wrap" style={{ gap: 24 }} px={2}>
             <Typography variant="body2" data-testid="elapsed">

@@ -9,6 +9,13 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { deploymentRouteRef } from '../routes';
 import {
+  AliasLink,
+  PullRequestLabel,
+  sourceLabel,
+  TargetChip,
+} from './DeploymentGitInfo';
+import type { TargetFilter } from './DeploymentFilters';
+import {
   deploymentDuration,
   formatAge,
   formatDuration,
@@ -62,6 +69,15 @@ function ActionButton(props: {
   );
 }
 
+function emptyText(target: TargetFilter, branch: string): string {
+  if (target === 'preview') {
+    return 'No preview deployments yet. Deploy a branch other than the production branch, or open a pull request, to make one.';
+  }
+  const what =
+    target === 'production' ? 'production deployments' : 'deployments';
+  return `No ${what} yet. Press Deploy to build ${branch}.`;
+}
+
 /**
  * A project's deployments with live status and the promote/rollback and
  * cancel actions; an action the user may not take says why (the permission
@@ -71,6 +87,8 @@ export function DeploymentsTable(props: {
   items: Deployment[];
   production: Deployment | undefined;
   branch: string;
+  /** The list's filter, for what its empty state says. */
+  target: TargetFilter;
   promote: ProjectPermission;
   cancel: ProjectPermission;
   onPromote(d: Deployment, rollback: boolean): void;
@@ -95,7 +113,7 @@ export function DeploymentsTable(props: {
             <StatusChip status={d.status} />
             {d.isProduction && (
               <Typography variant="caption" color="primary" noWrap>
-                Production
+                Current production
               </Typography>
             )}
           </Box>
@@ -110,13 +128,28 @@ export function DeploymentsTable(props: {
             d.shortId
           ),
       },
+      { title: 'Target', render: d => <TargetChip target={d.target} /> },
+      {
+        title: 'Branch',
+        render: d => (
+          <Box display="flex" flexDirection="column" alignItems="flex-start">
+            {d.branch ? <code>{d.branch}</code> : '—'}
+            {d.pullRequest && (
+              <Typography variant="caption" component="span">
+                PR <PullRequestLabel pullRequest={d.pullRequest} />
+              </Typography>
+            )}
+          </Box>
+        ),
+      },
       {
         title: 'Commit',
         render: d => (
-          <code title={d.commitSha ?? ''}>{shortSha(d.commitSha)}</code>
+          <code title={d.commitSha ?? d.ref}>{shortSha(d.commitSha)}</code>
         ),
       },
-      { title: 'Ref', field: 'ref' },
+      { title: 'Source', render: d => sourceLabel(d.source) },
+      { title: 'Alias', render: d => <AliasLink aliasUrl={d.aliasUrl} /> },
       {
         title: 'Created',
         render: d => (
@@ -187,19 +220,24 @@ export function DeploymentsTable(props: {
     ],
   );
 
+  // Stable too: the table makes its body component anew for another one,
+  // which would mount every row again (and drop a click) on each poll.
+  const emptyContent = useMemo(
+    () => (
+      <Box p={2}>
+        <Typography>{emptyText(props.target, props.branch)}</Typography>
+      </Box>
+    ),
+    [props.target, props.branch],
+  );
+
   return (
     <Table<Deployment>
       title="Deployments"
       options={{ search: false, paging: false, padding: 'dense' }}
       columns={columns}
       data={props.items}
-      emptyContent={
-        <Box p={2}>
-          <Typography>
-            No deployments yet. Press Deploy to build {props.branch}.
-          </Typography>
-        </Box>
-      }
+      emptyContent={emptyContent}
     />
   );
 }

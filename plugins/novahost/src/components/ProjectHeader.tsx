@@ -3,6 +3,7 @@ import type { Project } from '@internal/plugin-novahost-common';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import DeleteIcon from '@material-ui/icons/Delete';
+import CallSplitIcon from '@material-ui/icons/CallSplit';
 import PublishIcon from '@material-ui/icons/Publish';
 import { ReasonButton, useProjectPermission } from './projectPermissions';
 
@@ -28,14 +29,16 @@ export function ProjectOwnership(props: { project: Project }) {
 }
 
 /**
- * The project's name, repository, owner and catalog entity, with Deploy and
- * (on the project page) Delete: each disabled, with the reason, when the
- * user may not take it.
+ * The project's name, repository, owner and catalog entity, with Deploy (the
+ * production branch), Deploy a branch and (on the project page) Delete: each
+ * disabled, with the reason, when the user may not take it.
  */
 export function ProjectHeader(props: {
   project: Project;
   deploying: boolean;
   onDeploy(): void;
+  /** Opens the dialog that deploys any branch, tag or commit. */
+  onDeployBranch(): void;
   /** Shows Delete (not on the catalog tab). */
   onDelete?: () => void;
 }) {
@@ -48,7 +51,7 @@ export function ProjectHeader(props: {
         <Typography variant="h5">
           {p.name}{' '}
           <Typography component="span" color="textSecondary">
-            {p.repoUrl} · {p.branch}
+            {p.repoUrl} · production branch {p.branch}
           </Typography>
         </Typography>
         <ProjectOwnership project={p} />
@@ -63,6 +66,17 @@ export function ProjectHeader(props: {
         onClick={props.onDeploy}
       >
         Deploy
+      </ReasonButton>
+      <ReasonButton
+        variant="outlined"
+        color="primary"
+        startIcon={<CallSplitIcon />}
+        disabled={props.deploying}
+        disabledReason={deploy.disabledReason}
+        reasonName="Deploy a branch"
+        onClick={props.onDeployBranch}
+      >
+        Deploy a branch
       </ReasonButton>
       {props.onDelete && (
         <ReasonButton

@@ -25,7 +25,19 @@ type Settings = {
   autoPromote: boolean;
   /** '' for a project without an owner. */
   owner: string;
+  branch: string;
+  /** One path per line (commas separate too). */
+  watchPaths: string;
+  allowForkPreviews: boolean;
 };
+
+/** The watch paths typed in the form: one per line or comma-separated. */
+export function parseWatchPaths(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map(p => p.trim())
+    .filter(Boolean);
+}
 
 function fromProject(p: Project): Settings {
   return {
@@ -36,6 +48,9 @@ function fromProject(p: Project): Settings {
     spa: p.spa,
     autoPromote: p.autoPromote,
     owner: p.owner ?? '',
+    branch: p.branch,
+    watchPaths: p.watchPaths.join('\n'),
+    allowForkPreviews: p.allowForkPreviews,
   };
 }
 
@@ -76,8 +91,9 @@ function OwnerField(props: {
 }
 
 /**
- * Owner and build settings of a project; an empty command means "detect".
- * Read-only, with the reason, for a user the policy does not let update it.
+ * Owner, Git (production branch, watch paths, fork previews) and build
+ * settings of a project; an empty command means "detect". Read-only, with
+ * the reason, for a user the policy does not let update it.
  */
 export function ProjectSettingsCard(props: {
   project: Project;
@@ -101,7 +117,11 @@ export function ProjectSettingsCard(props: {
   }, [savedKey]);
 
   const save = async () => {
+    const watchPaths = parseWatchPaths(s.watchPaths);
     const body = {
+      branch: s.branch.trim(),
+      watchPaths,
+      allowForkPreviews: s.allowForkPreviews,
       installCommand: s.installCommand.trim() || null,
       buildCommand: s.buildCommand.trim() || null,
       outputDirectory: s.outputDirectory.trim() || null,
@@ -115,7 +135,13 @@ export function ProjectSettingsCard(props: {
     if (!parsed.success) {
       const next: Partial<Record<keyof Settings, string>> = {};
       for (const issue of parsed.error.issues) {
-        next[String(issue.path[0]) as keyof Settings] ??= issue.message;
+        const [key, index] = issue.path;
+        // Name the watch path at fault: the list is typed as text.
+        const message =
+          key === 'watchPaths' && typeof index === 'number'
+            ? `${watchPaths[index]}: ${issue.message}`
+            : issue.message;
+        next[String(key) as keyof Settings] ??= message;
       }
       setErrors(next);
       return;
@@ -137,10 +163,17 @@ export function ProjectSettingsCard(props: {
     }
   };
 
-  const text = (key: keyof Settings, label: string, helper: string) => (
+  const text = (
+    key: keyof Settings,
+    label: string,
+    helper: string,
+    multiline?: boolean,
+  ) => (
     <TextField
       fullWidth
       margin="dense"
+      multiline={multiline}
+      minRows={multiline ? 2 : undefined}
       id={`novahost-setting-${key}`}
       label={label}
       value={s[key] as string}
@@ -151,7 +184,10 @@ export function ProjectSettingsCard(props: {
     />
   );
 
-  const toggle = (key: 'spa' | 'autoPromote', label: string) => (
+  const toggle = (
+    key: 'spa' | 'autoPromote' | 'allowForkPreviews',
+    label: string,
+  ) => (
     <FormControlLabel
       control={
         <Switch
@@ -183,6 +219,21 @@ export function ProjectSettingsCard(props: {
         disabled={!update.allowed}
         error={errors.owner}
       />
+      {text(
+        'branch',
+        'Production branch',
+        'Deploys and pushes of this branch go to production; other branches and pull requests make previews',
+      )}
+      {text(
+        'watchPaths',
+        'Watch paths',
+        'One per line: a push deploys only when it changes files under one of them. Empty: the root directory',
+        true,
+      )}
+      {toggle(
+        'allowForkPreviews',
+        'Build previews of pull requests from forks (never with secrets)',
+      )}
       {text(
         'buildCommand',
         'Build command',

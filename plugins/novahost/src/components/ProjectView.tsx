@@ -1,10 +1,5 @@
 import { useCallback, useState } from 'react';
-import {
-  InfoCard,
-  Link,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import {
@@ -14,29 +9,34 @@ import {
 } from '@internal/plugin-novahost-common';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
-import Typography from '@material-ui/core/Typography';
 import { useNavigate } from 'react-router-dom';
+import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 import { errorMessage, novahostApiRef } from '../api';
 import { deploymentRouteRef, rootRouteRef } from '../routes';
 import { ConfirmDialog } from './ConfirmDialog';
+import { DeployBranchDialog } from './DeployBranchDialog';
+import { DeploymentFilters, useTargetFilter } from './DeploymentFilters';
 import { DeploymentsTable } from './DeploymentsTable';
-import { formatAge, shortSha } from './format';
+import { shortSha } from './format';
+import { ProductionCard } from './ProductionCard';
 import { ProjectHeader } from './ProjectHeader';
 import { ProjectSettingsCard } from './ProjectSettingsCard';
 import { useProjectPermission } from './projectPermissions';
-import { StatusChip } from './StatusChip';
+import { WebhookCard } from './WebhookCard';
 
 type Pending =
   | { kind: 'promote'; deployment: Deployment; rollback: boolean }
   | { kind: 'cancel'; deployment: Deployment }
-  | { kind: 'delete' };
+  | { kind: 'delete' }
+  | { kind: 'deployBranch' };
 
 /**
- * Everything about one project: production, deployments with live status,
- * the deploy/promote/rollback/cancel/delete actions, and settings. Used by
- * the project page and the catalog entity tab.
+ * Everything about one project: production, deployments with live status
+ * (filtered by target), the deploy/promote/rollback/cancel/delete actions,
+ * settings and the webhook setup. Used by the project page and the catalog
+ * entity tab.
  */
 export function ProjectView(props: {
   projectId: string;
@@ -50,16 +50,36 @@ export function ProjectView(props: {
   const rootLink = useRouteRef(rootRouteRef);
   const [pending, setPending] = useState<Pending>();
   const [deploying, setDeploying] = useState(false);
+  const [target, setTarget] = useTargetFilter();
 
   const project = useAsyncRetry(
     () => api.getProject(props.projectId),
     [api, props.projectId],
   );
   const deployments = useAsyncRetry(
-    () => api.listDeployments(props.projectId, { limit: 50 }),
-    [api, props.projectId],
+    () =>
+      api.listDeployments(props.projectId, {
+        limit: 50,
+        ...(target === 'all' ? {} : { target }),
+      }),
+    [api, props.projectId, target],
   );
   const items = deployments.value?.items ?? [];
+  const productionId = project.value?.productionDeploymentId;
+  // Production is fetched on its own only when the list (filtered to
+  // previews, or too short) does not hold it: its card and the rollback
+  // labels need it.
+  const listed = items.find(d => d.id === productionId);
+  const productionMissing = Boolean(
+    productionId && deployments.value && !listed,
+  );
+  const fetchedProduction = useAsync(
+    async () =>
+      productionMissing && productionId
+        ? api.getDeployment(productionId)
+        : undefined,
+    [api, productionId, productionMissing],
+  );
   const active = items.some(d => !isTerminalStatus(d.status));
   const refresh = () => {
     project.retry();
@@ -68,8 +88,11 @@ export function ProjectView(props: {
   // Live status: poll fast while a build runs, slowly otherwise.
   useInterval(refresh, active ? 1500 : 10_000);
 
-  const productionId = project.value?.productionDeploymentId;
-  const production = items.find(d => d.id === productionId);
+  const production =
+    listed ??
+    (fetchedProduction.value?.id === productionId
+      ? fetchedProduction.value
+      : undefined);
   const promote = useProjectPermission(project.value, 'promote');
   const cancel = useProjectPermission(project.value, 'cancel');
   // Stable callbacks: the table keeps its columns between polls.
@@ -106,10 +129,12 @@ export function ProjectView(props: {
     }
   };
 
-  const deploy = async () => {
+  /** Deploys `ref` (the production branch by default) and opens the deployment. */
+  const deploy = async (ref?: string) => {
     setDeploying(true);
     try {
-      const d = await api.createDeployment(p.id);
+      const d = await api.createDeployment(p.id, ref ? { ref } : {});
+      setPending(undefined);
       if (deploymentLink) navigate(deploymentLink({ deploymentId: d.id }));
       else refresh();
     } catch (e) {
@@ -125,46 +150,36 @@ export function ProjectView(props: {
         <ProjectHeader
           project={p}
           deploying={deploying}
-          onDeploy={deploy}
+          onDeploy={() => deploy()}
+          onDeployBranch={() => setPending({ kind: 'deployBranch' })}
           onDelete={
             props.allowDelete ? () => setPending({ kind: 'delete' }) : undefined
           }
         />
       </Grid>
       <Grid item xs={12} md={6}>
-        <InfoCard title="Production">
-          {production ? (
-            <Box data-testid="production-card">
-              <Typography variant="h6">
-                <Link to={p.url} target="_blank" rel="noopener">
-                  {p.url}
-                </Link>
-              </Typography>
-              <Box display="flex" alignItems="center" mt={1} style={{ gap: 8 }}>
-                <StatusChip status={production.status} />
-                <Typography variant="body2" color="textSecondary">
-                  {production.shortId} · {shortSha(production.commitSha)} ·{' '}
-                  {production.ref} · deployed {formatAge(production.createdAt)}
-                </Typography>
-              </Box>
-            </Box>
-          ) : (
-            <Typography data-testid="production-card">
-              Nothing in production yet. Deploy, and the first ready deployment
-              of <code>{p.branch}</code> is promoted
-              {p.autoPromote ? ' automatically' : ' when you promote it'}.
-            </Typography>
-          )}
-        </InfoCard>
+        <Box display="flex" flexDirection="column" style={{ gap: 24 }}>
+          <ProductionCard
+            project={p}
+            production={production}
+            loading={productionMissing && fetchedProduction.loading}
+            error={productionMissing ? fetchedProduction.error : undefined}
+          />
+          <WebhookCard projectId={p.id} />
+        </Box>
       </Grid>
       <Grid item xs={12} md={6}>
         <ProjectSettingsCard project={p} onSaved={project.retry} />
       </Grid>
       <Grid item xs={12}>
+        <Box display="flex" justifyContent="flex-end" mb={1}>
+          <DeploymentFilters value={target} onChange={setTarget} />
+        </Box>
         <DeploymentsTable
           items={items}
           production={production}
           branch={p.branch}
+          target={target}
           promote={promote}
           cancel={cancel}
           onPromote={onPromote}
@@ -172,6 +187,12 @@ export function ProjectView(props: {
         />
       </Grid>
 
+      <DeployBranchDialog
+        open={pending?.kind === 'deployBranch'}
+        project={p}
+        onClose={() => setPending(undefined)}
+        onDeploy={deploy}
+      />
       <ConfirmDialog
         open={pending?.kind === 'promote'}
         title={

@@ -16,7 +16,8 @@ export type ProjectAction =
   | 'delete'
   | 'deploy'
   | 'promote'
-  | 'cancel';
+  | 'cancel'
+  | 'deleteDeployment';
 
 const ACTIONS: Record<
   ProjectAction,
@@ -41,6 +42,11 @@ const ACTIONS: Record<
   cancel: {
     permission: novahostProjectCancelPermission,
     what: "cancel this project's deployments",
+  },
+  // The backend asks the update permission for DELETE /deployments/:id.
+  deleteDeployment: {
+    permission: novahostProjectUpdatePermission,
+    what: "delete this project's deployments",
   },
 };
 
