@@ -66,7 +66,31 @@ describe('WebhookCard', () => {
         /Last delivery 2m ago \(.+\): push → deployed/,
       ),
     );
+    expect(
+      screen
+        .getByTestId('webhook-last-delivery')
+        .querySelector('[aria-label="Status ok"]'),
+    ).not.toBeNull();
     expect(calls()).toBe(2);
+  });
+
+  it('marks a delivery Novahost could not act on', async () => {
+    webhookAnswers(
+      makeWebhookStatus({
+        lastDelivery: {
+          id: 'd2',
+          event: 'pull_request',
+          receivedAt: new Date().toISOString(),
+          outcome: 'failed: my-site: repository not reachable',
+        },
+      }),
+    );
+    await render();
+    const check = await screen.findByTestId('webhook-last-delivery');
+    expect(check).toHaveTextContent(
+      /pull_request → failed: my-site: repository not reachable/,
+    );
+    expect(check.querySelector('[aria-label="Status error"]')).not.toBeNull();
   });
 
   it('says where to set a missing secret, and when no webhook can reach a local repository', async () => {

@@ -3,6 +3,7 @@ import {
   CopyTextButton,
   InfoCard,
   Progress,
+  StatusError,
   StatusOK,
   StatusWarning,
 } from '@backstage/core-components';
@@ -41,6 +42,8 @@ function DeliveryCheck(props: {
   onRefresh(): void;
 }) {
   const d = props.delivery;
+  // Arrived, but Novahost could not do what it asked (the backend's prefix).
+  const Status = d?.outcome?.startsWith('failed:') ? StatusError : StatusOK;
   return (
     <Box
       display="flex"
@@ -51,12 +54,12 @@ function DeliveryCheck(props: {
     >
       <Typography variant="body2" component="div" style={{ flexGrow: 1 }}>
         {d ? (
-          <StatusOK>
+          <Status>
             Last delivery {formatAge(d.receivedAt)} (
             {new Date(d.receivedAt).toLocaleString()}): <code>{d.event}</code>
             {' → '}
-            {d.outcome ?? 'received'}
-          </StatusOK>
+            {d.outcome ?? 'received, being handled'}
+          </Status>
         ) : (
           <StatusWarning>No delivery has arrived yet.</StatusWarning>
         )}
