@@ -39,3 +39,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$inputs" ]; then
   yarn install --immutable
   echo "$inputs" > "$stamp"
 fi
+
+# The Node.js versions builds may use on the local runner (app-config's
+# novahost.runner.local.nodeDirectory), from the npm registry: kept in
+# .tools/build-node, so only the first run pays (≈40 s for three majors).
+packages/build-runner/bin/provision-node .tools/build-node ${NOVAHOST_BUILD_NODE_MAJORS:-20 22 24}

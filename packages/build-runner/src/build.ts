@@ -11,6 +11,7 @@ import { runClone } from './clone.ts';
 import type { LogShipper } from './logShipper.ts';
 import { runPublish } from './publish.ts';
 import type { SandboxOptions } from './sandbox.ts';
+import type { ToolSettings } from './toolchain.ts';
 import { failureOf } from './workspace.ts';
 
 export { redactUrl } from './workspace.ts';
@@ -24,6 +25,8 @@ export interface BuildOptions {
   passEnv?: NodeJS.ProcessEnv;
   /** Where the install and build commands run (see sandboxFromEnv). */
   sandbox?: SandboxOptions | 'off';
+  /** The Node.js installations and corepack settings of this runner (toolchain.ts). */
+  tools?: ToolSettings;
   signal?: AbortSignal;
   uploadConcurrency?: number;
 }
@@ -41,12 +44,19 @@ export type BuildResult =
 export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const { api, log, workdir } = options;
   try {
-    const plan = await runClone({ api, log, workdir, signal: options.signal });
+    const plan = await runClone({
+      api,
+      log,
+      workdir,
+      tools: options.tools,
+      signal: options.signal,
+    });
     const built = await runBuildStep({
       workdir,
       plan,
       passEnv: options.passEnv,
       sandbox: options.sandbox,
+      tools: options.tools,
       signal: options.signal,
       emit: (stream, text) => log.line(stream, text),
     });

@@ -82,33 +82,29 @@ export async function runBuildStep(
     mkdirSync(ws.tmp, { recursive: true });
     const sandbox = tools.sandbox;
     if (options.sandbox === 'off') emit('system', UNSANDBOXED_NOTICE);
-    /** The project's install or build command, run by the shell. */
-    const command = (what: 'Install' | 'Build', line: string) => {
-      emit('system', `Running ${what.toLowerCase()} command: ${line}`);
-      return run(`${what} command \`${line}\``, line, [], {
+    /** A command line, run by the shell in the project directory. */
+    const shell = (label: string, line: string, onLine = emit) =>
+      run(label, line, [], {
         cwd: projectDir,
         env: buildEnv,
         shell: true,
         sandbox,
         timeoutMs: Math.max(1000, plan.deadline - Date.now()),
         signal: options.signal,
-        onLine: emit,
+        onLine,
       });
+    /** The project's install or build command. */
+    const command = (what: 'Install' | 'Build', line: string) => {
+      emit('system', `Running ${what.toLowerCase()} command: ${line}`);
+      return shell(`${what} command \`${line}\``, line);
     };
     if (plan.packageManager) {
       await preparePackageManager(
         plan.packageManager,
         (line, onStdout) =>
-          run(`\`${line}\``, line, [], {
-            cwd: projectDir,
-            env: buildEnv,
-            shell: true,
-            sandbox,
-            timeoutMs: Math.max(1000, plan.deadline - Date.now()),
-            signal: options.signal,
-            onLine: (stream, text) =>
-              stream === 'stdout' ? onStdout(text) : emit(stream, text),
-          }),
+          shell(`\`${line}\``, line, (stream, text) =>
+            stream === 'stdout' ? onStdout(text) : emit(stream, text),
+          ),
         text => emit('system', text),
       );
     }

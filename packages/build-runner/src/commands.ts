@@ -14,6 +14,9 @@
  *   NOVAHOST_BUILD_TOKEN_FILE a file holding it (a Secret volume)
  *   NOVAHOST_WORKDIR          the work directory (default: ./work)
  *   NOVAHOST_SANDBOX(_RO_BINDS)  how to run the user's commands (sandbox.ts)
+ *   NOVAHOST_NODE_DIRS        the Node.js installations builds may use
+ *   NOVAHOST_DEFAULT_NODE_VERSION, NOVAHOST_COREPACK_INTEGRITY_KEYS
+ *                             (nodeVersion.ts, toolchain.ts)
  *
  * `build` needs only NOVAHOST_WORKDIR and refuses to run with a token in
  * reach. Exit codes: 0 done (`build`: whatever the user's commands did; the
@@ -39,6 +42,7 @@ import { LOG_SEQ_BASE, STEP_LOG_TAGS } from './protocol.ts';
 import { runPublish } from './publish.ts';
 import { redact, secretForms } from './redact.ts';
 import { sandboxFromEnv } from './sandbox.ts';
+import { toolSettingsFromEnv } from './toolchain.ts';
 import { failureOf, workspace } from './workspace.ts';
 
 export type Command = 'all' | 'clone' | 'build' | 'publish';
@@ -154,6 +158,7 @@ async function all(io: CommandIo): Promise<number> {
     workdir,
     passEnv: passEnvOf(io.env),
     sandbox,
+    tools: toolSettingsFromEnv(io.env),
     signal: io.signal,
   });
   if (io.signal?.aborted) return 143;
@@ -169,7 +174,13 @@ async function clone(io: CommandIo): Promise<number> {
   const workdir = workdirOf(io.env);
   let plan: BuildPlanFile;
   try {
-    plan = await runClone({ api, log, workdir, signal: io.signal });
+    plan = await runClone({
+      api,
+      log,
+      workdir,
+      tools: toolSettingsFromEnv(io.env),
+      signal: io.signal,
+    });
   } catch (e) {
     if (io.signal?.aborted) return 143;
     const failure = failureOf(e);
@@ -202,6 +213,7 @@ async function build(io: CommandIo): Promise<number> {
     plan,
     passEnv: passEnvOf(io.env),
     sandbox,
+    tools: toolSettingsFromEnv(io.env),
     signal: io.signal,
     emit: (stream, text) => {
       const line = text.replace(/\r$/, '');

@@ -77,7 +77,8 @@ function isPackageManagerChoice(v: unknown): v is PackageManagerChoice {
     typeof c === 'object' &&
     ['npm', 'pnpm', 'yarn', 'bun'].includes(c.name as string) &&
     (c.corepack === undefined ||
-      (isString(c.corepack) && /^(npm|pnpm|yarn)@[0-9A-Za-z.+-]+$/.test(c.corepack))) &&
+      (isString(c.corepack) &&
+        /^(npm|pnpm|yarn)@[0-9A-Za-z.+-]+$/.test(c.corepack))) &&
     (c.berry === undefined || typeof c.berry === 'boolean') &&
     isString(c.source) &&
     (c.lockfile === undefined || isString(c.lockfile))

@@ -31,15 +31,26 @@ export type { Command, CommandIo } from './commands.ts';
 export type { BuildPlanFile, BuildStepResult } from './handoff.ts';
 export { readPlan, readResult } from './handoff.ts';
 export { redactUrl, workspace } from './workspace.ts';
-export type { BuildPlan, Framework, PackageManager } from './detect.ts';
+export type { BuildPlan, Framework } from './detect.ts';
 export {
   detectFramework,
-  detectPackageManager,
   frameworkName,
   detectOutputDirectory,
-  installCommand,
   planBuild,
 } from './detect.ts';
+export type { PackageManager, PackageManagerChoice } from './packageManager.ts';
+export { detectPackageManager, installCommand } from './packageManager.ts';
+export type { NodeInstall, NodeRequest, NodeChoice } from './nodeVersion.ts';
+export {
+  availableNodes,
+  chooseNode,
+  findNodeRequest,
+  selectNode,
+  NODE_DIRS_ENV,
+  DEFAULT_NODE_ENV,
+} from './nodeVersion.ts';
+export type { ToolSettings } from './toolchain.ts';
+export { toolSettingsFromEnv, INTEGRITY_KEYS_ENV } from './toolchain.ts';
 export { LogShipper, lineSplitter } from './logShipper.ts';
 export { collectOutput, mapLimit } from './manifest.ts';
 export { run, StepError } from './exec.ts';

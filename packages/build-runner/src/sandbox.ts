@@ -33,9 +33,18 @@ export interface SandboxOptions {
    * they are not public (novahost.runner.local.egress.allow).
    */
   egressAllow?: string[];
+  /**
+   * Host files the command must not find (shown as /dev/null, which is
+   * not executable): the machine's node and package managers when the
+   * build has its own (toolchain.ts).
+   */
+  hide?: string[];
   /** The bubblewrap binary (default `bwrap`, from PATH). */
   bwrap?: string;
 }
+
+/** Environment entries holding a host path, shown inside the sandbox as bound. */
+const PATH_VALUED_ENV = ['npm_config_nodedir'];
 
 /** The log line of a build that runs without the sandbox. */
 export const UNSANDBOXED_NOTICE =
@@ -197,6 +206,9 @@ export function sandboxArgs(
   for (const name of ETC) {
     args.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
   }
+  for (const file of options.hide ?? []) {
+    args.push('--ro-bind', '/dev/null', file);
+  }
   args.push(
     '--proc',
     '/proc',
@@ -241,6 +253,9 @@ export function sandboxArgs(
     all.PATH = all.PATH.split(delimiter)
       .map(dir => insidePath(dir, binds))
       .join(delimiter);
+  }
+  for (const key of PATH_VALUED_ENV) {
+    if (all[key]) all[key] = insidePath(all[key]!, binds);
   }
   for (const [key, value] of Object.entries(all)) {
     if (value !== undefined) args.push('--setenv', key, value);

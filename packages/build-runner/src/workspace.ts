@@ -4,6 +4,7 @@
  *
  *   repo/         the checkout (written by `clone`)
  *   home/, tmp/   HOME and TMPDIR of the install and build commands
+ *   tools/bin/    the build's pnpm and yarn (corepack shims, toolchain.ts)
  *   plan.json     what `clone` hands to `build` (handoff.ts)
  *   result.json   what `build` hands to `publish` (handoff.ts)
  *
@@ -21,6 +22,7 @@ export function workspace(workdir: string) {
     repo: join(workdir, 'repo'),
     home: join(workdir, 'home'),
     tmp: join(workdir, 'tmp'),
+    tools: join(workdir, 'tools'),
     plan: join(workdir, 'plan.json'),
     result: join(workdir, 'result.json'),
   };
