@@ -18,6 +18,8 @@ export type SiteRepoOptions = {
   failWith?: number;
   /** Written to package.json (not installed: give the project an install command). */
   devDependencies?: Record<string, string>;
+  /** A build.js of the test's own instead (it may still read ./site.json). */
+  buildJs?: string;
 };
 
 /**
@@ -61,7 +63,8 @@ export function createSiteRepo(options: SiteRepoOptions): {
   );
   fs.writeFileSync(
     path.join(dir, 'build.js'),
-    `
+    options.buildJs ??
+      `
 const fs = require('fs');
 const path = require('path');
 const files = require('./site.json');

@@ -10,6 +10,7 @@ import * as blobs from './blobs';
 import * as domains from './domains';
 import { AliasQueries } from './aliases';
 import { DeliveryQueries } from './deliveries';
+import { EnvVarQueries } from './envVars';
 import { LimitQueries } from './limits';
 import { RetentionQueries } from './retention';
 import * as logs from './logs';
@@ -43,17 +44,20 @@ export class NovahostDatabase {
   readonly limits: LimitQueries;
   /** Branch aliases (`<slug>-git-<branch>`). */
   readonly aliases: AliasQueries;
-  /** Deleting deployments, and what retention deletes. */
-  readonly retention: RetentionQueries;
   /** Webhook deliveries (redeliveries start nothing new). */
   readonly deliveries: DeliveryQueries;
+  /** Deleting deployments, and what retention deletes. */
+  readonly retention: RetentionQueries;
+  /** Project environment variables (secrets sealed). */
+  readonly env: EnvVarQueries;
 
   constructor(private readonly db: Knex) {
     this.isSqlite = /sqlite/i.test(String(db.client.config.client));
     this.limits = new LimitQueries(db);
     this.aliases = new AliasQueries(db);
-    this.retention = new RetentionQueries(db);
     this.deliveries = new DeliveryQueries(db);
+    this.retention = new RetentionQueries(db);
+    this.env = new EnvVarQueries(db);
   }
 
   // --- projects -----------------------------------------------------------

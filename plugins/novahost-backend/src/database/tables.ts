@@ -65,6 +65,8 @@ export type DeploymentRow = {
   source: DeploymentSource;
   /** From a fork's pull request: built without secrets. */
   fork: boolean | number;
+  /** false: built without restoring the build cache (redeploy without cache). */
+  build_cache: boolean | number;
   created_at: Date | string;
   started_at: Date | string | null;
   uploading_at: Date | string | null;
@@ -95,6 +97,28 @@ export const LOCKS = 'novahost_locks';
 export const DOMAINS = 'novahost_domains';
 export const ALIASES = 'novahost_aliases';
 export const DELIVERIES = 'novahost_webhook_deliveries';
+export const ENV_VARS = 'novahost_env_vars';
+
+/**
+ * A project's variable for one target. A secret has no `value`: only its
+ * AES-256-GCM ciphertext, IV, tag (base64) and the id of its key.
+ */
+export type EnvVarRow = {
+  project_id: string;
+  name: string;
+  target: DeploymentTarget;
+  /** Shared by the rows one write set (listed as one variable). */
+  entry_id: string;
+  secret: boolean | number;
+  value: string | null;
+  ciphertext: string | null;
+  iv: string | null;
+  auth_tag: string | null;
+  key_id: string | null;
+  value_bytes: number;
+  updated_at: Date | string;
+  updated_by: string | null;
+};
 
 /** A branch's stable alias `<slug>-git-<branch>`. */
 export type AliasRow = {
@@ -157,6 +181,7 @@ export function newDeploymentRow(
     pr_number: null,
     source: 'manual',
     fork: false,
+    build_cache: true,
     started_at: null,
     uploading_at: null,
     finished_at: null,

@@ -24,7 +24,7 @@ import type {
   NewLogLine,
   NovahostDatabase,
 } from '../database/NovahostDatabase';
-import type { DeploymentRow } from '../database/tables';
+import type { DeploymentRow, ProjectRow } from '../database/tables';
 import type { ArtifactStore } from '@internal/plugin-novahost-node';
 import type { ReceivedBuildEvent } from './buildProtocol';
 import type { DeploymentLogs } from './DeploymentLogs';
@@ -59,6 +59,14 @@ export type BuildSessionOptions = {
     repoUrl: string,
     deploymentId: string,
   ) => Promise<RepoAccess | undefined>;
+  /**
+   * The deployment's variables (EnvService.forBuild): its target's, the
+   * system ones, and which are secret. Only the spec carries them.
+   */
+  buildEnv?: (
+    row: DeploymentRow,
+    project: ProjectRow,
+  ) => Promise<{ env: Record<string, string>; secretEnv: string[] }>;
   maxFileBytes: number;
   maxFiles: number;
   /** Sum of the file sizes of one deployment's output. */
@@ -108,6 +116,10 @@ export class BuildSession {
   async spec(row: DeploymentRow): Promise<BuildSpec> {
     const project = await this.o.projects.row(row.project_id);
     const repoAccess = await this.o.repoAccess?.(project.repo_url, row.id);
+    const vars = (await this.o.buildEnv?.(row, project)) ?? {
+      env: {},
+      secretEnv: [],
+    };
     return {
       deploymentId: row.id,
       repoUrl: project.repo_url,
@@ -117,7 +129,8 @@ export class BuildSession {
       buildCommand: project.build_command,
       outputDirectory: project.output_directory,
       timeoutSeconds: this.o.timeoutSeconds,
-      env: {},
+      env: vars.env,
+      secretEnv: vars.secretEnv,
       ...(repoAccess ? { repoAccess } : {}),
     };
   }

@@ -31,11 +31,21 @@ export class DeploymentLogs {
     private readonly limits: LogLimits = DEFAULT_LOG_LIMITS,
     /** Secrets masked in every line (the clone credentials, GitCredentials). */
     private readonly platformSecrets: () => readonly string[] = () => [],
+    /** What one deployment's lines must not show (its project's secret variables). */
+    private readonly deploymentSecrets: (
+      deploymentId: string,
+    ) => Promise<readonly string[]> = async () => [],
   ) {}
 
   /** Masks `text` as a stored line is masked (a build's error message). */
   redact(text: string, secrets: readonly string[] = []): string {
     return redact(text, [...secrets, ...this.platformSecrets()]);
+  }
+
+  /** Masks `text` as a line of the deployment is masked (its error). */
+  async redactFor(deploymentId: string, text: string): Promise<string> {
+    const own = await this.deploymentSecrets(deploymentId);
+    return this.redact(text, own);
   }
 
   /**
@@ -67,7 +77,8 @@ export class DeploymentLogs {
     secrets: string[],
     limits: LogLimits | undefined,
   ): Promise<void> {
-    const all = [...secrets, ...this.platformSecrets()];
+    const own = await this.deploymentSecrets(deploymentId);
+    const all = [...own, ...secrets, ...this.platformSecrets()];
     const clean = lines.map(l => ({ ...l, text: redact(l.text, all) }));
     const stored = await this.serialized(deploymentId, () =>
       this.db.appendLogs(deploymentId, clean, limits),

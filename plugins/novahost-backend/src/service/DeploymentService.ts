@@ -55,6 +55,10 @@ export type NewDeployment = {
   source?: DeploymentSource;
   /** Also stop running builds of the same branch (a newer push). */
   supersedeRunning?: boolean;
+  /** The target of the deployment a redeploy rebuilds; derived otherwise. */
+  target?: DeploymentTarget;
+  /** false: build without restoring the build cache. */
+  buildCache?: boolean;
 };
 
 const COMMIT_RE = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -152,10 +156,11 @@ export class DeploymentService {
         ref,
         commit_sha: COMMIT_RE.test(ref) ? ref : null,
         branch,
-        target: targetOf(project, branch, opts.pullRequest),
+        target: opts.target ?? targetOf(project, branch, opts.pullRequest),
         pr_number: opts.pullRequest?.number ?? null,
         fork: opts.pullRequest?.fork ?? false,
         source: opts.source ?? 'manual',
+        build_cache: opts.buildCache ?? true,
         created_by: opts.createdBy ?? null,
         created_at: now,
       });

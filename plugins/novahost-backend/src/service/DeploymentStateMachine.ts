@@ -143,10 +143,18 @@ export class DeploymentStateMachine {
     const from = sourcesOf(to).filter(
       s => !details.from || details.from.includes(s),
     );
-    const moved = await this.o.db.transition(id, from, patchFor(to, details));
+    // The error also without the deployment's own secrets (its project's variables).
+    const masked: TransitionDetails =
+      details.error === undefined
+        ? details
+        : {
+            ...details,
+            error: await this.o.logs.redactFor(id, details.error),
+          };
+    const moved = await this.o.db.transition(id, from, patchFor(to, masked));
     if (!moved) return false;
     const settled = details.settle ? await details.settle() : undefined;
-    const line = settled || details.log || defaultLog(to, details);
+    const line = settled || details.log || defaultLog(to, masked);
     if (line) await this.o.logs.system(id, line);
     if (to === 'ready') await publishRoutesChanged(this.o.bus);
     await this.announce(id);

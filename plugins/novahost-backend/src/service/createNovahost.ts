@@ -33,6 +33,7 @@ import { DeploymentService } from './DeploymentService';
 import { DeploymentStateMachine } from './DeploymentStateMachine';
 import { Dispatcher } from './Dispatcher';
 import { DomainService, txtResolver } from './DomainService';
+import { EnvService } from './EnvService';
 import { GitCredentials } from './GitCredentials';
 import { GithubApi } from './github/GithubApi';
 import { GithubFeedback } from './github/GithubFeedback';
@@ -44,6 +45,7 @@ import { readRetentionSettings, Retention } from './Retention';
 import { createRequestGuards } from './requestGuards';
 import { RouteTableService } from './RouteTableService';
 import { createRouter } from './router';
+import { secretBoxFromConfig } from './secrets/keys';
 import { GitDeploys } from './webhooks/GitDeploys';
 import { GitEventHandler } from './webhooks/GitEventHandler';
 import { webhookSecretLocation } from './webhooks/secret';
@@ -94,8 +96,20 @@ export async function createNovahost(
 
   // Clone credentials from the app's `integrations`; masked in every line.
   const gitCredentials = GitCredentials.fromConfig(config, logger);
-  const logs = new DeploymentLogs(db, bus, limits.log, () =>
-    gitCredentials.secrets(),
+  // Project variables; a stored secret no configured key opens stops here.
+  const env = new EnvService({
+    db,
+    box: secretBoxFromConfig(config, logger),
+    logger,
+    urls,
+  });
+  await env.start();
+  const logs = new DeploymentLogs(
+    db,
+    bus,
+    limits.log,
+    () => gitCredentials.secrets(),
+    id => env.masks.forms(id),
   );
   const machine = new DeploymentStateMachine({ db, logs, bus });
   const dispatcher = new Dispatcher({ db, machine, runner, logger, ...builds });
@@ -161,6 +175,7 @@ export async function createNovahost(
     urls,
     buildApiUrl: buildApiUrl.replace(/\/+$/, ''),
     repoAccess: (url, id) => gitCredentials.forRepo(url, id),
+    buildEnv: (row, project) => env.forBuild(row, project),
     ...builds,
     maxOutputBytes: limits.maxOutputBytes,
     maxProjectStoredBytes: limits.maxProjectStoredBytes,
@@ -243,6 +258,8 @@ export async function createNovahost(
       permissions: deps.permissions,
       discovery: deps.discovery,
       webhookSecretLocation: webhookSecret,
+      env,
+      logs,
     }),
     internalRouter: createInternalRouter({ builds: buildSession }),
     async close() {

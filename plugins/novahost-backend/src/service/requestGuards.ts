@@ -123,3 +123,14 @@ export function createRequestGuards(o: {
 }
 
 export type RequestGuards = ReturnType<typeof createRequestGuards>;
+
+/** Who did it, as deployments record it: a user ref or a service subject. */
+export function actorRef(credentials: {
+  principal: unknown;
+}): string | undefined {
+  const p = credentials.principal as {
+    userEntityRef?: string;
+    subject?: string;
+  };
+  return p.userEntityRef ?? p.subject;
+}

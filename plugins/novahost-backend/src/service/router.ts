@@ -23,29 +23,31 @@ import { NovahostDatabase } from '../database/NovahostDatabase';
 import type { DeploymentRemoval } from './DeploymentRemoval';
 import type { DeploymentService } from './DeploymentService';
 import type { DomainService } from './DomainService';
+import { createEnvRoutes, EnvRoutesOptions } from './envRoutes';
 import { streamDeploymentLogs } from './logStream';
 import type { ProjectAccess } from './ProjectAccess';
 import { createProjectRoutes, ProjectRoutesOptions } from './projectRoutes';
-import { jsonBody, RequestGuards } from './requestGuards';
+import { actorRef, jsonBody, RequestGuards } from './requestGuards';
 import type { RouteTableService } from './RouteTableService';
 import { createEventStream } from './sse';
 import { parse } from './validation';
 import { createWebhookRoutes, WebhookRoutesOptions } from './webhookRoutes';
 
-export type RouterOptions = ProjectRoutesOptions & {
-  deployments: DeploymentService;
-  removal: DeploymentRemoval;
-  domains: DomainService;
-  routes: RouteTableService;
-  db: NovahostDatabase;
-  bus: EventBus;
-  access: ProjectAccess;
-  guards: RequestGuards;
-  permissions: PermissionsService;
-  /** For GET /projects/:id/webhook (webhookRoutes.ts). */
-  discovery: WebhookRoutesOptions['discovery'];
-  webhookSecretLocation: WebhookRoutesOptions['webhookSecretLocation'];
-};
+export type RouterOptions = ProjectRoutesOptions &
+  EnvRoutesOptions & {
+    deployments: DeploymentService;
+    removal: DeploymentRemoval;
+    domains: DomainService;
+    routes: RouteTableService;
+    db: NovahostDatabase;
+    bus: EventBus;
+    access: ProjectAccess;
+    guards: RequestGuards;
+    permissions: PermissionsService;
+    /** For GET /projects/:id/webhook (webhookRoutes.ts). */
+    discovery: WebhookRoutesOptions['discovery'];
+    webhookSecretLocation: WebhookRoutesOptions['webhookSecretLocation'];
+  };
 
 const deploymentsQuerySchema = pageQuerySchema.extend({
   target: z.enum(DEPLOYMENT_TARGETS).optional(),
@@ -71,6 +73,7 @@ export function createRouter(options: RouterOptions): express.Router {
 
   router.use(createProjectRoutes(options));
   router.use(createWebhookRoutes(options));
+  router.use(createEnvRoutes(options));
 
   router.post(
     '/projects/:id/deployments',
@@ -249,13 +252,4 @@ export function createRouter(options: RouterOptions): express.Router {
   return router;
 }
 
-/** Who did it, as deployments record it: a user ref or a service subject. */
-export function actorRef(credentials: {
-  principal: unknown;
-}): string | undefined {
-  const p = credentials.principal as {
-    userEntityRef?: string;
-    subject?: string;
-  };
-  return p.userEntityRef ?? p.subject;
-}
+export { actorRef };
