@@ -52,11 +52,13 @@ export function kubernetesSuite(
 
   /**
    * Starts a backend; `builds` adds to its novahost.builds config, `config`
-   * to the app config (e.g. `integrations`).
+   * to the app config (e.g. `integrations`), `novahost` to its novahost
+   * config (e.g. `secrets`).
    */
   const start = async (
     builds: Record<string, number> = {},
     config: Record<string, unknown> = {},
+    novahost: Record<string, unknown> = {},
   ) => {
     scheduler = newScheduler();
     nh = await startNovahostTestBackend({
@@ -83,6 +85,7 @@ export function kubernetesSuite(
         },
         store: s3.storeConfig(),
         bus: { type: 'redis', redis: { url: REDIS_URL } },
+        ...novahost,
       },
     });
     backendPort = (nh.backend.server.address() as AddressInfo).port;
