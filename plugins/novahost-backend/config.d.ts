@@ -142,6 +142,27 @@ export interface Config {
        * projects; more are refused with 429. @default 10
        */
       maxQueuedPerUser?: number;
+      /**
+       * The Node.js version of builds whose project names none (no
+       * `.nvmrc`, `.node-version` or `engines.node`): a major (`22`), an
+       * npm range or an nvm alias (`lts/*`, `lts/jod`). It must be one the
+       * runner offers (novahost.runner.local.nodeDirectory, the build
+       * image's /opt/node). @default lts/*
+       */
+      defaultNodeVersion?: string;
+      /** How corepack fetches the pnpm or yarn a project names. */
+      corepack?: {
+        /**
+         * COREPACK_INTEGRITY_KEYS of builds: the keys corepack checks
+         * package managers' registry signatures with. `"0"` turns the check
+         * off, for a registry mirror that serves no signatures (corepack
+         * fails with "No compatible signature found in package
+         * metadata"); or your registry's keys as JSON
+         * (`{"npm":[{"keyid":…,"key":…}]}`). Unset: corepack's own keys
+         * (the npm registry's).
+         */
+        integrityKeys?: string;
+      };
     };
 
     /**
@@ -170,6 +191,34 @@ export interface Config {
       webhookDeliveryDays?: number;
     };
 
+    /**
+     * The key of secret project variables (README: Environment variables
+     * and secrets). Without `encryptionKey` or `keyFile`, secret variables
+     * are refused; once one is stored, the backend does not start without
+     * the key that encrypted it.
+     */
+    secrets?: {
+      /**
+       * AES-256-GCM key: the base64 of 32 random bytes
+       * (`openssl rand -base64 32`). Production reads it from
+       * NOVAHOST_SECRETS_KEY.
+       * @visibility secret
+       */
+      encryptionKey?: string;
+      /**
+       * Keys of a rotation: they only decrypt, and what they encrypted is
+       * encrypted again with `encryptionKey` at start-up.
+       * @visibility secret
+       */
+      previousKeys?: string[];
+      /**
+       * Without `encryptionKey`: a file holding the key, generated (mode
+       * 0600) on the first start. The embedded default keeps it in
+       * .novahost/secrets.key.
+       */
+      keyFile?: string;
+    };
+
     /** Limits per project. */
     projects?: {
       /**
@@ -193,6 +242,17 @@ export interface Config {
             program?: string;
             /** Parent directory of build work directories. Defaults to the OS temp directory. */
             workDirectory?: string;
+            /**
+             * A directory of Node.js installations builds may use, one per
+             * subdirectory with `bin/node` (and npm, corepack), e.g.
+             * `.tools/build-node/{20,22,24}` as scripts/setup.sh provisions
+             * it (packages/build-runner/bin/provision-node). Relative to the
+             * working directory. Without it and nodeInstallations, builds run on
+             * the backend's own Node.
+             */
+            nodeDirectory?: string;
+            /** More installations: directories holding `bin/node`, e.g. `/opt/node-20`. */
+            nodeInstallations?: string[];
             /**
              * Run the user's install and build commands in a bubblewrap
              * sandbox (own user, PID, mount and network namespaces; only the

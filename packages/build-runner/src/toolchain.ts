@@ -7,7 +7,13 @@
  * shown read-only and the machine's node, npm, corepack, yarn and pnpm
  * are hidden, so it is the only node there is.
  */
-import { lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { StepError } from './exec.ts';
 import {
@@ -136,10 +142,12 @@ function machineTools(): string[] {
       continue;
     }
     for (const name of MACHINE_TOOLS) {
-      const p = join(dir, name);
       try {
-        statSync(p);
-        found.push(p);
+        // The file a link leads to (/usr/bin/nodejs → /etc/alternatives →
+        // /usr/bin/node): bwrap mounts over files, not links. Only /usr
+        // is shown to builds at all.
+        const real = realpathSync(join(dir, name));
+        if (real.startsWith('/usr/') && !found.includes(real)) found.push(real);
       } catch {
         // not there (or a dangling link: nothing to find)
       }

@@ -16,6 +16,7 @@ import type {
   BuildRunner,
   BuildState,
 } from '@internal/plugin-novahost-node';
+import { buildToolsEnv } from './buildTools';
 import { readKubeConfig, readRunnerOptions } from './kubernetesConfig';
 import {
   buildJob,
@@ -127,7 +128,10 @@ export class KubernetesBuildRunner implements BuildRunner {
   ): KubernetesBuildRunner {
     const c = config.getOptionalConfig('novahost.runner.kubernetes');
     const kc = readKubeConfig(c);
-    const options = readRunnerOptions(c, deps.apiUrl);
+    const options = {
+      ...readRunnerOptions(c, deps.apiUrl),
+      toolsEnv: buildToolsEnv(config),
+    };
     deps.logger.info(
       `Builds run as Kubernetes Jobs in namespace ${options.namespace} (${
         kc.getCurrentCluster()?.server

@@ -10,6 +10,7 @@ import type {
   BuildRunner,
   BuildState,
 } from '@internal/plugin-novahost-node';
+import { buildToolsEnv, localNodeInstallations } from './buildTools';
 
 const KILL_GRACE_MS = 5000;
 const STDERR_TAIL_BYTES = 4096;
@@ -107,6 +108,15 @@ export class LocalBuildRunner implements BuildRunner {
         );
       }
     }
+    const nodes = localNodeInstallations(config, [
+      process.cwd(),
+      workDirectory,
+    ]);
+    deps.logger.info(
+      nodes.length
+        ? `Builds can use Node ${nodes.map(n => n.version).join(', ')}`
+        : `Builds run on the backend's Node ${process.versions.node} only: set novahost.runner.local.nodeDirectory to offer more (scripts/setup.sh provisions .tools/build-node)`,
+    );
     const runner = new LocalBuildRunner({
       apiUrl,
       program,
@@ -114,6 +124,8 @@ export class LocalBuildRunner implements BuildRunner {
       sandbox:
         config.getOptionalBoolean('novahost.runner.local.sandbox') ?? true,
       egressAllow,
+      nodeDirs: nodes.map(n => n.dir),
+      toolsEnv: buildToolsEnv(config),
       logger: deps.logger,
     });
     await runner.checkSandbox();
@@ -134,6 +146,10 @@ export class LocalBuildRunner implements BuildRunner {
       sandbox: boolean;
       /** Non-public host:port a sandboxed build may reach (egress proxy). */
       egressAllow?: string[];
+      /** Node.js installations builds may use (none: the backend's node). */
+      nodeDirs?: string[];
+      /** The default Node version and corepack settings (buildTools.ts). */
+      toolsEnv?: Record<string, string>;
       logger: LoggerService;
       /** The sandbox probe (build-runner's sandboxProbe.ts). */
       probe?: string;
@@ -255,6 +271,10 @@ export class LocalBuildRunner implements BuildRunner {
     const env: NodeJS.ProcessEnv = {
       ...this.baseEnv(workdir),
       ...this.sandboxEnv(),
+      ...this.options.toolsEnv,
+      ...(this.options.nodeDirs?.length
+        ? { NOVAHOST_NODE_DIRS: this.options.nodeDirs.join(path.delimiter) }
+        : {}),
       NOVAHOST_API_URL: this.options.apiUrl,
       NOVAHOST_DEPLOYMENT_ID: request.deploymentId,
       NOVAHOST_BUILD_TOKEN: request.token,

@@ -2,6 +2,7 @@ import { ConfigReader } from '@backstage/config';
 import { Job } from 'kubernetes-models/batch/v1';
 import { Secret } from 'kubernetes-models/v1';
 import { BUILD_POOL_PLACEMENT } from '../__testUtils__/placement';
+import { buildToolsEnv } from './buildTools';
 import { readRunnerOptions } from './kubernetesConfig';
 import {
   buildJob,
@@ -150,5 +151,34 @@ describe('the build pod', () => {
     expect(() => options({ nodeSelector: { pool: 'not ok' } })).toThrow(
       /novahost\.runner\.kubernetes\.nodeSelector\.pool/,
     );
+  });
+});
+
+describe('build tools of the build pod', () => {
+  it('tells the steps the default Node version and corepack keys', () => {
+    const toolsEnv = buildToolsEnv(
+      new ConfigReader({
+        novahost: {
+          builds: {
+            defaultNodeVersion: '22',
+            corepack: { integrityKeys: '0' },
+          },
+        },
+      }),
+    );
+    const job = buildJob({ ...options(), toolsEnv }, request);
+    const pod = job.spec!.template.spec!;
+    const envOf = (c: { env?: Array<{ name: string; value?: string }> }) =>
+      Object.fromEntries((c.env ?? []).map(e => [e.name, e.value]));
+    for (const c of pod.initContainers!) {
+      expect(envOf(c)).toMatchObject({
+        NOVAHOST_DEFAULT_NODE_VERSION: '22',
+        NOVAHOST_COREPACK_INTEGRITY_KEYS: '0',
+      });
+    }
+    expect(envOf(pod.containers[0])).toMatchObject({
+      NOVAHOST_DEFAULT_NODE_VERSION: '22',
+    });
+    expect(() => new Job(job as any).validate()).not.toThrow();
   });
 });

@@ -48,6 +48,12 @@ export type KubernetesRunnerOptions = {
   tolerations?: V1Toleration[];
   /** A sandboxed container runtime (`gvisor`, `kata`), as a RuntimeClass name. */
   runtimeClassName?: string;
+  /**
+   * The default Node.js version and corepack settings of the clone and
+   * build steps (buildTools.ts); the image says which Node versions there
+   * are (NOVAHOST_NODE_DIRS).
+   */
+  toolsEnv?: Record<string, string>;
 };
 
 /** The Job name of a deployment: DNS-1123, stable, 45 characters. */
@@ -112,6 +118,10 @@ export function buildJob(
     securityContext: locked,
     ...c,
   });
+  const toolsEnv = Object.entries(o.toolsEnv ?? {}).map(([name, value]) => ({
+    name,
+    value,
+  }));
   const trusted = (workReadOnly: boolean) => ({
     env: [
       { name: 'NOVAHOST_API_URL', value: o.apiUrl },
@@ -123,6 +133,7 @@ export function buildJob(
       { name: 'NOVAHOST_WORKDIR', value: '/work' },
       { name: 'HOME', value: '/tmp' },
       { name: 'TMPDIR', value: '/tmp' },
+      ...toolsEnv,
     ],
     volumeMounts: [
       { name: 'work', mountPath: '/work', readOnly: workReadOnly },
@@ -175,6 +186,7 @@ export function buildJob(
                 { name: 'NOVAHOST_WORKDIR', value: '/work' },
                 { name: 'HOME', value: '/work/home' },
                 { name: 'TMPDIR', value: '/tmp' },
+                ...toolsEnv,
               ],
               volumeMounts: [
                 { name: 'work', mountPath: '/work' },
