@@ -3,9 +3,19 @@
  * carries the per-deployment build token and nothing else: the program holds
  * no storage credentials and no Backstage or Kubernetes credentials.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type {
   BuildEvent,
   BuildSpec,
+  CacheArchiveInfo,
+  CacheArchiveLocation,
+  CacheCommitResponse,
+  CacheRestoreResponse,
+  CacheSavePlan,
+  CacheUploadResponse,
   FinalizeResponse,
   ManifestFiles,
   ManifestResponse,
@@ -156,6 +166,114 @@ export class BuildApi {
           `upload of ${target.hash.slice(0, 12)} answered ${
             res.status
           }: ${text}`,
+          res.status,
+        );
+      },
+      status => status >= 500 || status === 429,
+    );
+  }
+
+  /** The clone step: which cache entry to restore for this key. */
+  async cacheRestore(key: string): Promise<CacheRestoreResponse> {
+    const res = await this.call('POST', '/cache/restore', { key });
+    return res.json() as Promise<CacheRestoreResponse>;
+  }
+
+  /** The publish step: whether it may save the cache. */
+  async cacheSavePlan(): Promise<CacheSavePlan> {
+    return (
+      await this.call('GET', '/cache/save')
+    ).json() as Promise<CacheSavePlan>;
+  }
+
+  async cacheUpload(info: CacheArchiveInfo): Promise<CacheUploadResponse> {
+    const res = await this.call('POST', '/cache/upload', info);
+    return res.json() as Promise<CacheUploadResponse>;
+  }
+
+  async cacheCommit(info: CacheArchiveInfo): Promise<CacheCommitResponse> {
+    const res = await this.call('POST', '/cache/commit', info);
+    return res.json() as Promise<CacheCommitResponse>;
+  }
+
+  /** The token goes only to the backend's own endpoints, never to a store. */
+  private authFor(url: string): Record<string, string> {
+    return url.startsWith(`${this.base}/`)
+      ? { Authorization: `Bearer ${this.token}` }
+      : {};
+  }
+
+  /**
+   * Downloads an archive to `file`, refusing more than `maxBytes`;
+   * resolves with the sha256 of what arrived.
+   */
+  async download(
+    from: CacheArchiveLocation,
+    file: string,
+    maxBytes: number,
+  ): Promise<{ hash: string; size: number }> {
+    return this.withRetries(
+      async () => {
+        const res = await fetch(from.url, {
+          headers: { ...(from.headers ?? {}), ...this.authFor(from.url) },
+          signal: AbortSignal.timeout(600_000),
+        });
+        if (!res.ok || !res.body) {
+          await res.arrayBuffer().catch(() => undefined);
+          throw new ApiError(`the download answered ${res.status}`, res.status);
+        }
+        const hash = createHash('sha256');
+        let size = 0;
+        await pipeline(
+          Readable.fromWeb(res.body as any),
+          async function* meter(source: AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
+              size += chunk.length;
+              if (size > maxBytes) {
+                throw new ApiError(
+                  `the download is over ${maxBytes} bytes`,
+                  413,
+                );
+              }
+              hash.update(chunk);
+              yield chunk;
+            }
+          },
+          createWriteStream(file, { mode: 0o600 }),
+        );
+        return { hash: hash.digest('hex'), size };
+      },
+      status => status >= 500 || status === 429,
+    );
+  }
+
+  /** Uploads a file to its target (streamed; the length is part of a presigned URL's signature). */
+  async uploadFile(
+    target: UploadTarget,
+    file: string,
+    size: number,
+  ): Promise<void> {
+    await this.withRetries(
+      async () => {
+        const res = await fetch(target.url, {
+          method: target.method,
+          headers: {
+            'Content-Type': 'application/octet-stream',
+            ...(target.headers ?? {}),
+            'Content-Length': String(size),
+            ...this.authFor(target.url),
+          },
+          body: Readable.toWeb(createReadStream(file)) as any,
+          duplex: 'half',
+          signal: AbortSignal.timeout(600_000),
+        } as RequestInit);
+        if (res.ok || res.status === 412) {
+          await res.arrayBuffer().catch(() => undefined);
+          return;
+        }
+        const text = (await res.text().catch(() => '')).slice(0, 300);
+        throw new ApiError(
+          `the upload answered ${res.status}: ${text}`,
           res.status,
         );
       },

@@ -8,6 +8,8 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { BuildApi } from './api.ts';
+import { restoreCache } from './buildCache.ts';
+import { installOverRestored } from './cacheRoots.ts';
 import { frameworkName, planBuild } from './detect.ts';
 import { run, StepError } from './exec.ts';
 import { chooseNode } from './nodeVersion.ts';
@@ -134,12 +136,34 @@ export async function runClone(options: CloneOptions): Promise<BuildPlanFile> {
   }
   if (plan.framework) log.system(`Detected ${frameworkName(plan.framework)}`);
   if (node) log.system(node.line);
+  const projectRel = relative(repoDir, projectDir);
+  // Before the build step installs: the trusted step, with the token.
+  const cache = await restoreCache({
+    api,
+    log,
+    workdir: options.workdir,
+    repoDir,
+    subject: {
+      projectDir: projectRel,
+      packageManager: plan.packageManager,
+      framework: plan.framework,
+    },
+    node: node?.node.version,
+  });
+  const install = cache.nodeModules
+    ? installOverRestored(plan.install, spec.installCommand)
+    : plan.install;
+  if (install !== plan.install) {
+    log.system(
+      `node_modules is restored for this lockfile: installing with \`${install}\` over it (\`${plan.install}\` would delete it first)`,
+    );
+  }
   return {
     version: 1,
     commitSha,
     ref: spec.ref,
-    projectDir: relative(repoDir, projectDir),
-    install: plan.install,
+    projectDir: projectRel,
+    install,
     build: plan.build,
     ...(node ? { node: node.node.version } : {}),
     packageManager: plan.packageManager,

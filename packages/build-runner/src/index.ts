@@ -16,6 +16,15 @@ export type {
   ManifestResponse,
   FinalizeResponse,
   StepLogTag,
+  CacheRestoreRequest,
+  CacheArchiveLocation,
+  CacheEntryToRestore,
+  CacheArchiveLimits,
+  CacheRestoreResponse,
+  CacheSavePlan,
+  CacheArchiveInfo,
+  CacheUploadResponse,
+  CacheCommitResponse,
 } from './protocol.ts';
 export { LOG_SEQ_BASE, STEP_LOG_TAGS } from './protocol.ts';
 export { runBuild } from './build.ts';

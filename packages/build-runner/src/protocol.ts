@@ -96,6 +96,76 @@ export interface FinalizeResponse {
 }
 
 /**
+ * The build cache (buildCache.ts). The clone step asks what to restore,
+ * naming the key of this checkout; the backend answers with one entry of
+ * the project (this branch first, then the production branch; this key
+ * first, then the newest) and where to download its archive (a presigned
+ * URL on S3/R2, else its own endpoint), or why there is none. The publish
+ * step saves only what the backend allows for the deployment (never a
+ * fork's, never a preview's into the production branch).
+ */
+export interface CacheRestoreRequest {
+  /** sha256 hex of the lockfile, package.json, Node and package manager. */
+  key: string;
+}
+
+/** Where one archive is read or written, with the headers to send. */
+export interface CacheArchiveLocation {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export interface CacheEntryToRestore extends CacheArchiveLocation {
+  /** The archive's sha256: the download must hash to it. */
+  hash: string;
+  size: number;
+  /** The entry's key: the same as requested, or another (a fallback). */
+  key: string;
+  /** The branch whose entry it is. */
+  branch: string;
+}
+
+/** The archive limits, the same for saving and restoring. */
+export interface CacheArchiveLimits {
+  maxArchiveBytes: number;
+  maxUnpackedBytes: number;
+}
+
+export interface CacheRestoreResponse {
+  restore: CacheEntryToRestore | null;
+  /** Why nothing is restored, for the log (absent: there is no entry yet). */
+  reason?: string;
+  limits: CacheArchiveLimits;
+}
+
+/** GET /cache/save answer: whether publish may save, and the limits. */
+export interface CacheSavePlan {
+  allowed: boolean;
+  /** Why not, for the log (absent: nothing to say, e.g. no restore asked). */
+  reason?: string;
+  limits: CacheArchiveLimits;
+}
+
+/** POST /cache/upload and /cache/commit body: the archive publish made. */
+export interface CacheArchiveInfo {
+  hash: string;
+  size: number;
+}
+
+/** POST /cache/upload answer: where to put the archive; null when stored already. */
+export interface CacheUploadResponse {
+  upload: UploadTarget | null;
+}
+
+/** POST /cache/commit answer. */
+export interface CacheCommitResponse {
+  branch: string;
+  key: string;
+  /** Older entries of the project removed to stay under its cap. */
+  evicted: number;
+}
+
+/**
  * How the build step, which holds no token, writes its log: to its standard
  * output (on Kubernetes the container log, which the backend follows through
  * the Kubernetes API), one line per log line: the stream's tag, one space,

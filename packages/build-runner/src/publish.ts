@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { BuildApi } from './api.ts';
+import { saveCache } from './buildCache.ts';
 import { detectOutputDirectory } from './detect.ts';
 import { StepError } from './exec.ts';
 import type { LogShipper } from './logShipper.ts';
@@ -77,6 +78,8 @@ export async function runPublish(
     }
     await api.upload(target, await readFile(file.absolute));
   });
+  // After a successful build only, before finalize ends the token.
+  await saveCache({ api, log, workdir: options.workdir, spec });
   // The last line: finalize ends the build token's validity.
   log.system(
     `Uploaded; build took ${((Date.now() - options.startedAt) / 1000).toFixed(

@@ -9,6 +9,7 @@ import { Knex } from 'knex';
 import * as blobs from './blobs';
 import * as domains from './domains';
 import { AliasQueries } from './aliases';
+import { BuildCacheQueries } from './buildCaches';
 import { DeliveryQueries } from './deliveries';
 import { EnvVarQueries } from './envVars';
 import { LimitQueries } from './limits';
@@ -50,6 +51,8 @@ export class NovahostDatabase {
   readonly retention: RetentionQueries;
   /** Project environment variables (secrets sealed). */
   readonly env: EnvVarQueries;
+  /** Build cache entries. */
+  readonly caches: BuildCacheQueries;
 
   constructor(private readonly db: Knex) {
     this.isSqlite = /sqlite/i.test(String(db.client.config.client));
@@ -58,6 +61,7 @@ export class NovahostDatabase {
     this.deliveries = new DeliveryQueries(db);
     this.retention = new RetentionQueries(db);
     this.env = new EnvVarQueries(db);
+    this.caches = new BuildCacheQueries(db);
   }
 
   // --- projects -----------------------------------------------------------

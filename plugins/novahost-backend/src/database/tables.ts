@@ -67,6 +67,12 @@ export type DeploymentRow = {
   fork: boolean | number;
   /** false: built without restoring the build cache (redeploy without cache). */
   build_cache: boolean | number;
+  /** The build cache key the clone step asked for (service/BuildCacheService.ts). */
+  cache_key: string | null;
+  /** The cache archive handed to this build to restore. */
+  cache_restored: string | null;
+  /** The cache archive this build announced for upload. */
+  cache_upload: string | null;
   created_at: Date | string;
   started_at: Date | string | null;
   uploading_at: Date | string | null;
@@ -98,6 +104,19 @@ export const DOMAINS = 'novahost_domains';
 export const ALIASES = 'novahost_aliases';
 export const DELIVERIES = 'novahost_webhook_deliveries';
 export const ENV_VARS = 'novahost_env_vars';
+export const BUILD_CACHES = 'novahost_build_caches';
+
+/** One entry of a project's build cache: an archive saved for a branch and key. */
+export type BuildCacheRow = {
+  id: string;
+  project_id: string;
+  branch: string;
+  key: string;
+  archive_hash: string;
+  size: number | string;
+  created_at: Date | string;
+  last_used_at: Date | string;
+};
 
 /**
  * A project's variable for one target. A secret has no `value`: only its
@@ -182,6 +201,9 @@ export function newDeploymentRow(
     source: 'manual',
     fork: false,
     build_cache: true,
+    cache_key: null,
+    cache_restored: null,
+    cache_upload: null,
     started_at: null,
     uploading_at: null,
     finished_at: null,

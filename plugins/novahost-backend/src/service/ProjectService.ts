@@ -38,6 +38,11 @@ export type ProjectServiceOptions = {
   allowsPlainHttp?: (repoUrl: string) => boolean;
   /** Stops a running build (deleting a project stops its builds); never throws. */
   stopBuild: (deploymentId: string, handle: string | null) => Promise<void>;
+  /** The build cache's archives (BuildCacheService): a deleted project's go too. */
+  caches?: {
+    archivesOf(projectId: string): Promise<string[]>;
+    collect(candidates: string[]): Promise<number>;
+  };
 };
 
 /** A slug like `site-ab12cd34` would look like a deployment host of `site`. */
@@ -182,11 +187,13 @@ export class ProjectService {
     }
     const ids = rows.map(d => d.id);
     const candidates = await this.o.gc.candidates(ids);
+    const archives = (await this.o.caches?.archivesOf(row.id)) ?? [];
     await this.o.db.deleteProject(row.id);
     await publishRoutesChanged(this.o.bus);
     const blobs = await this.o.gc.collect(ids, candidates);
+    const caches = (await this.o.caches?.collect(archives)) ?? 0;
     this.o.logger.info(
-      `Deleted project ${row.slug}: ${ids.length} deployments, ${blobs} blobs`,
+      `Deleted project ${row.slug}: ${ids.length} deployments, ${blobs} blobs, ${caches} build cache archives`,
     );
   }
 

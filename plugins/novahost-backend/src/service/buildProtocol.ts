@@ -1,5 +1,7 @@
 import type {
   BuildEvent,
+  CacheArchiveInfo,
+  CacheRestoreRequest,
   ManifestFiles,
   ShippedLine,
 } from '@internal/build-runner';
@@ -56,6 +58,17 @@ export const manifestSchema = z.strictObject({
   ),
 });
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hex digest');
+
+/** POST /cache/restore: the key of the clone step's checkout. */
+export const cacheRestoreSchema = z.strictObject({ key: sha256Hex });
+
+/** POST /cache/upload and /cache/commit: the archive the publish step made. */
+export const cacheArchiveSchema = z.strictObject({
+  hash: sha256Hex,
+  size: z.number().int().min(1),
+});
+
 /** A phase or failure event as the backend accepts it. */
 export type ReceivedBuildEvent = z.infer<typeof eventSchema>;
 
@@ -74,4 +87,7 @@ export type ProtocolChecks = [
   Assert<Accepts<z.input<typeof eventSchema>, BuildEvent>>,
   Assert<Accepts<z.input<typeof manifestSchema>['files'], ManifestFiles>>,
   Assert<Accepts<ManifestFiles, z.output<typeof manifestSchema>['files']>>,
+  Assert<Accepts<z.input<typeof cacheRestoreSchema>, CacheRestoreRequest>>,
+  Assert<Accepts<z.input<typeof cacheArchiveSchema>, CacheArchiveInfo>>,
+  Assert<Accepts<CacheArchiveInfo, z.output<typeof cacheArchiveSchema>>>,
 ];

@@ -11,6 +11,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { Config } from '@backstage/config';
+import { NotFoundError } from '@backstage/errors';
 import { readSiteUrlOptions } from '@internal/plugin-novahost-common';
 import { eventBusFromConfig } from '../bus';
 import { openDatabase } from '../database/migrations';
@@ -27,6 +28,8 @@ import { novahostPermissions } from '@internal/plugin-novahost-common';
 import { ArtifactGc } from './ArtifactGc';
 import { CatalogOwnerSync } from './CatalogOwnerSync';
 import { BuildSession, DRAIN_LOGS_MS } from './BuildSession';
+import { BuildCacheService } from './buildCache/BuildCacheService';
+import { readBuildCacheSettings } from './buildCache/settings';
 import { DeploymentLogs } from './DeploymentLogs';
 import { DeploymentRemoval } from './DeploymentRemoval';
 import { DeploymentService } from './DeploymentService';
@@ -131,7 +134,20 @@ export async function createNovahost(
   machine.onChange(row => gitCredentials.deploymentChanged(row));
   const stopBuild = dispatcher.stopBuild.bind(dispatcher);
   const gc = new ArtifactGc({ db, store });
+  const caches = new BuildCacheService({
+    db,
+    store: store.caches,
+    project: async id => {
+      const row = await db.getProject(id);
+      if (!row) throw new NotFoundError(`Project ${id} not found`);
+      return row;
+    },
+    settings: readBuildCacheSettings(config),
+    buildApiUrl: buildApiUrl.replace(/\/+$/, ''),
+    logger,
+  });
   const projects = new ProjectService({
+    caches,
     db,
     bus,
     gc,
@@ -261,7 +277,7 @@ export async function createNovahost(
       env,
       logs,
     }),
-    internalRouter: createInternalRouter({ builds: buildSession }),
+    internalRouter: createInternalRouter({ builds: buildSession, caches }),
     async close() {
       await dispatcher
         .shutdown()

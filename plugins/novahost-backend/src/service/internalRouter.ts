@@ -1,9 +1,17 @@
 import { InputError } from '@backstage/errors';
 import express, { NextFunction, Request, Response } from 'express';
 import Router from 'express-promise-router';
+import { pipeline } from 'stream/promises';
 import type { DeploymentRow } from '../database/tables';
 import type { BuildSession } from './BuildSession';
-import { eventSchema, logsSchema, manifestSchema } from './buildProtocol';
+import type { BuildCacheService } from './buildCache/BuildCacheService';
+import {
+  cacheArchiveSchema,
+  cacheRestoreSchema,
+  eventSchema,
+  logsSchema,
+  manifestSchema,
+} from './buildProtocol';
 import { parse } from './validation';
 
 function bearer(req: Request): string | undefined {
@@ -20,8 +28,9 @@ function bearer(req: Request): string | undefined {
  */
 export function createInternalRouter(options: {
   builds: BuildSession;
+  caches: BuildCacheService;
 }): express.Router {
-  const { builds } = options;
+  const { builds, caches } = options;
   const router = Router();
   const small = express.json({ limit: '64kb' });
   const large = express.json({ limit: '16mb' });
@@ -79,6 +88,41 @@ export function createInternalRouter(options: {
       throw new InputError('Blobs are sent as raw bytes');
     }
     await builds.putBlob(row, req.params.hash, req);
+    res.status(204).end();
+  });
+
+  // The build cache (service/buildCache): the clone step restores, the
+  // publish step saves; archives move through the store's URLs.
+  router.post('/internal/builds/:id/cache/restore', small, async (req, res) => {
+    const body = parse(cacheRestoreSchema, req.body, 'cache restore');
+    res.json(await caches.restore(build(res), body.key));
+  });
+
+  router.get('/internal/builds/:id/cache/save', async (_req, res) => {
+    res.json(await caches.savePlan(build(res)));
+  });
+
+  router.post('/internal/builds/:id/cache/upload', small, async (req, res) => {
+    const body = parse(cacheArchiveSchema, req.body, 'cache archive');
+    res.json(await caches.upload(build(res), body));
+  });
+
+  router.post('/internal/builds/:id/cache/commit', small, async (req, res) => {
+    const body = parse(cacheArchiveSchema, req.body, 'cache archive');
+    res.json(await caches.commit(build(res), body));
+  });
+
+  router.get('/internal/builds/:id/cache/archives/:hash', async (req, res) => {
+    const archive = await caches.openArchive(build(res), req.params.hash);
+    res.setHeader('Content-Type', 'application/octet-stream');
+    await pipeline(archive, res);
+  });
+
+  router.put('/internal/builds/:id/cache/archives/:hash', async (req, res) => {
+    if (req.is('application/json')) {
+      throw new InputError('Archives are sent as raw bytes');
+    }
+    await caches.putArchive(build(res), req.params.hash, req);
     res.status(204).end();
   });
 

@@ -12,6 +12,7 @@ import path from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { readLocalStoreDirectory } from './config';
+import { LocalCacheArchives } from './LocalCacheArchives';
 import { isNotFoundError } from './notFound';
 import type { ArtifactStore, BlobUploadTarget, ByteRange } from './types';
 
@@ -26,9 +27,11 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   readonly directory: string;
+  readonly caches: LocalCacheArchives;
 
   constructor(directory: string) {
     this.directory = path.resolve(directory);
+    this.caches = new LocalCacheArchives(this.directory);
   }
 
   private pathOf(key: string): string {

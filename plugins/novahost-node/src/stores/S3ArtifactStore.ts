@@ -23,6 +23,7 @@ import { Lru } from '../lru';
 import { readS3StoreOptions, type S3StoreOptions } from './config';
 import { isNotFoundError } from './notFound';
 import { createS3Client } from './s3Client';
+import { S3CacheArchives } from './S3CacheArchives';
 import type { ArtifactStore, BlobUploadTarget, ByteRange } from './types';
 
 /**
@@ -44,6 +45,7 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   readonly client: S3Client;
+  readonly caches: S3CacheArchives;
   // Shared by the SDK and the presigned reads: the proxy opens many blobs
   // at once and should not pay a TCP (and TLS) handshake for each.
   private readonly httpAgent = new http.Agent({
@@ -63,6 +65,7 @@ export class S3ArtifactStore implements ArtifactStore {
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
     });
+    this.caches = new S3CacheArchives(this.client, o);
   }
 
   private key(k: string): string {

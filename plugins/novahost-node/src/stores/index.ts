@@ -4,7 +4,10 @@ export type {
   ArtifactStoreType,
   BlobUploadTarget,
   ByteRange,
+  CacheArchiveStore,
+  DownloadLocation,
 } from './types';
+export { cacheArchiveKey } from './cacheArchives';
 export {
   DEFAULT_LOCAL_STORE_DIRECTORY,
   readArtifactStoreConfig,

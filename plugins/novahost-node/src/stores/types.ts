@@ -30,6 +30,42 @@ export interface ArtifactStoreReader {
   openBlob(hash: string, range?: ByteRange): Promise<Readable>;
 }
 
+/** Where a build reads one object: a URL and the headers to send. */
+export type DownloadLocation = {
+  url: string;
+  headers?: Record<string, string>;
+};
+
+/**
+ * Build cache archives, content-addressed like blobs but apart from them
+ * (`caches/ab/<sha256>`): never served by the proxy, deleted when their
+ * entries are evicted, never shared with deployment output.
+ */
+export interface CacheArchiveStore {
+  /**
+   * Where a build uploads an archive: `uploadUrl` (the backend's endpoint)
+   * for the local store; a presigned, create-only PUT URL signed for the
+   * size and sha256 on S3/R2.
+   */
+  uploadTarget(
+    hash: string,
+    size: number,
+    uploadUrl: string,
+  ): Promise<BlobUploadTarget>;
+  /** Where a build downloads an archive: `downloadUrl` or a presigned GET URL. */
+  downloadLocation(
+    hash: string,
+    downloadUrl: string,
+  ): Promise<DownloadLocation>;
+  /** Stores an archive through the backend, checking its sha256 and size. */
+  put(hash: string, content: Readable, maxBytes: number): Promise<number>;
+  /** Reads an archive; rejects with a NotFoundError when there is none. */
+  open(hash: string): Promise<Readable>;
+  /** An archive's size, or undefined when the store does not have it. */
+  size(hash: string): Promise<number | undefined>;
+  delete(hashes: string[]): Promise<void>;
+}
+
 /**
  * Content-addressed storage of build output. Blobs are immutable and keyed by
  * their sha256; a deployment is a manifest of path → hash.
@@ -67,4 +103,7 @@ export interface ArtifactStore extends ArtifactStoreReader {
 
   putManifest(manifest: DeploymentManifest): Promise<void>;
   deleteManifests(deploymentIds: string[]): Promise<void>;
+
+  /** Build cache archives; a store without them builds without a cache. */
+  readonly caches?: CacheArchiveStore;
 }
