@@ -224,7 +224,8 @@ export class LocalBuildRunner implements BuildRunner {
   /** What the build program (and the probe) gets of the environment. */
   private baseEnv(dir: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
-      // Builds use the same node as the backend first.
+      // The program runs on the backend's node; builds get a PATH of
+      // their own (build-runner's toolchain.ts), never this one.
       PATH: [path.dirname(process.execPath), process.env.PATH].join(
         path.delimiter,
       ),
