@@ -72,6 +72,9 @@ export function projectHandlers(
     http.get(`${base}/projects/:id/webhook`, () =>
       HttpResponse.json(makeWebhookStatus()),
     ),
+    http.get(`${base}/projects/:id/env`, () =>
+      HttpResponse.json({ items: [] }),
+    ),
     // The page fetches production on its own when the list lacks it.
     http.get(`${base}/deployments/:id`, ({ params }) => {
       const d = deployments().find(x => x.id === params.id);

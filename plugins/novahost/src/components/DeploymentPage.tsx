@@ -34,6 +34,7 @@ import { DeleteDeploymentButton } from './DeleteDeploymentButton';
 import { DeploymentGitInfo } from './DeploymentGitInfo';
 import { deploymentDuration, formatDuration, shortSha } from './format';
 import { ReasonButton, useProjectPermission } from './projectPermissions';
+import { RedeployButton } from './RedeployButton';
 import { StatusChip } from './StatusChip';
 import { useDeploymentLog } from './useDeploymentLog';
 
@@ -161,6 +162,7 @@ export function DeploymentView(props: { deploymentId: string }) {
           >
             Cancel
           </ReasonButton>
+          <RedeployButton deployment={d} owner={project.value?.owner} />
           <DeleteDeploymentButton
             deployment={d}
             status={status}

@@ -19,6 +19,7 @@ import { ConfirmDialog } from './ConfirmDialog';
 import { DeployBranchDialog } from './DeployBranchDialog';
 import { DeploymentFilters, useTargetFilter } from './DeploymentFilters';
 import { DeploymentsTable } from './DeploymentsTable';
+import { EnvVarsCard } from './EnvVarsCard';
 import { shortSha } from './format';
 import { ProductionCard } from './ProductionCard';
 import { ProjectHeader } from './ProjectHeader';
@@ -170,6 +171,9 @@ export function ProjectView(props: {
       </Grid>
       <Grid item xs={12} md={6}>
         <ProjectSettingsCard project={p} onSaved={project.retry} />
+      </Grid>
+      <Grid item xs={12}>
+        <EnvVarsCard project={p} />
       </Grid>
       <Grid item xs={12}>
         <Box display="flex" justifyContent="flex-end" mb={1}>
