@@ -163,6 +163,25 @@ export interface Config {
          */
         integrityKeys?: string;
       };
+      /**
+       * The build cache (README: Build cache): package manager and
+       * framework caches and node_modules, saved after a successful build
+       * and restored before install, per project and branch.
+       */
+      cache?: {
+        /** Restore and save build caches at all. @default true */
+        enabled?: boolean;
+        /**
+         * What a project's entries may keep in the store (distinct
+         * archives); past it the least recently used entries are evicted.
+         * @default 2147483648
+         */
+        maxBytesPerProject?: number;
+        /** Largest archive (compressed) of one entry. @default 536870912 */
+        maxEntryBytes?: number;
+        /** Most file content one archive may unpack to. @default 2147483648 */
+        maxUnpackedBytes?: number;
+      };
     };
 
     /**

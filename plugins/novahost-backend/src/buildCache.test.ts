@@ -131,11 +131,15 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 type StoreKind = 'local' | 's3';
 
+// Each engine with the local store, and the S3 protocol on Postgres (the
+// production pairing): the store side does not depend on the engine.
 describe.each(
   databases
     .eachSupportedId()
     .flatMap(([id]) =>
-      (['local', 's3'] as StoreKind[]).map(store => [id, store] as const),
+      (id === 'POSTGRES_15' ? ['local', 's3'] : ['local']).map(
+        store => [id, store as StoreKind] as const,
+      ),
     ),
 )('build cache (%p, %s store)', (id, storeKind) => {
   let knex: Knex;
