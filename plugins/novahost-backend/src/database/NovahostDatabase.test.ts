@@ -4,7 +4,9 @@ import { migrationsDir } from './migrations';
 import {
   ALIASES,
   BLOBS,
+  BUILD_CACHES,
   DELIVERIES,
+  ENV_VARS,
   DEPLOYMENT_BLOBS,
   DEPLOYMENTS,
   DOMAINS,
@@ -31,6 +33,8 @@ const TABLES = [
   DOMAINS,
   ALIASES,
   DELIVERIES,
+  ENV_VARS,
+  BUILD_CACHES,
 ];
 
 describeEachDatabase('migrations', ctx => {
@@ -76,7 +80,21 @@ describeEachDatabase('migrations', ctx => {
       { clientSeq: 1, ts: new Date(), stream: 'stdout', text: 'hello' },
     ]);
 
-    // The latest migration adds targets, branches, aliases and deliveries.
+    // The latest migration adds the build cache index.
+    await ctx.knex.migrate.down(dir);
+    expect(await ctx.knex.schema.hasTable(BUILD_CACHES)).toBe(false);
+    expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'cache_key')).toBe(
+      false,
+    );
+    // The one before adds project environment variables.
+    await ctx.knex.migrate.down(dir);
+    expect(await ctx.knex.schema.hasTable(ENV_VARS)).toBe(false);
+    expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'build_cache')).toBe(
+      false,
+    );
+    expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
+
+    // The one before adds targets, branches, aliases and deliveries.
     await ctx.knex.migrate.down(dir);
     expect(await ctx.knex.schema.hasTable(ALIASES)).toBe(false);
     expect(await ctx.knex.schema.hasColumn(DEPLOYMENTS, 'branch')).toBe(false);
@@ -166,6 +184,18 @@ describeEachDatabase('migrations', ctx => {
       pr_number: null,
     });
     expect(await ctx.db.readLogs(deployment.id, 0, 10)).toHaveLength(1);
+    // Existing deployments restore the build cache unless told otherwise.
+    await ctx.knex.migrate.up(dir);
+    expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
+      build_cache: expect.anything(),
+    });
+    expect(
+      Boolean((await ctx.db.getDeployment(deployment.id))?.build_cache),
+    ).toBe(true);
+    await ctx.knex.migrate.up(dir);
+    expect(await ctx.db.getDeployment(deployment.id)).toMatchObject({
+      cache_key: null,
+    });
     const [, pending] = await ctx.knex.migrate.list(dir);
     expect(pending).toEqual([]);
   });

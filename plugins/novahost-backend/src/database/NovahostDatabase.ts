@@ -1,13 +1,11 @@
-import { ConflictError } from '@backstage/errors';
-import type { PermissionCriteria } from '@backstage/plugin-permission-common';
 import type {
   DeploymentStatus,
   DeploymentTarget,
 } from '@internal/plugin-novahost-common';
-import type { NovahostProjectFilter } from '@internal/plugin-novahost-node';
 import { Knex } from 'knex';
 import * as blobs from './blobs';
 import * as domains from './domains';
+import * as projects from './projects';
 import { AliasQueries } from './aliases';
 import { BuildCacheQueries } from './buildCaches';
 import { DeliveryQueries } from './deliveries';
@@ -15,17 +13,12 @@ import { EnvVarQueries } from './envVars';
 import { LimitQueries } from './limits';
 import { RetentionQueries } from './retention';
 import * as logs from './logs';
-import { whereProjectFilter } from './projectFilter';
-import { chunks, isUniqueViolation } from './sqlHelpers';
+import { chunks } from './sqlHelpers';
 import {
-  ALIASES,
-  DEPLOYMENT_BLOBS,
   DEPLOYMENTS,
   DeploymentRow,
-  DOMAINS,
   DomainRow,
   LOCKS,
-  LOGS,
   LogRow,
   PROJECTS,
   ProjectRow,
@@ -66,17 +59,8 @@ export class NovahostDatabase {
 
   // --- projects -----------------------------------------------------------
 
-  async insertProject(row: ProjectRow): Promise<void> {
-    try {
-      await this.db(PROJECTS).insert(row);
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        throw new ConflictError(
-          `A project named '${row.name}' or with slug '${row.slug}' already exists`,
-        );
-      }
-      throw e;
-    }
+  insertProject(row: ProjectRow): Promise<void> {
+    return projects.insertProject(this.db, row);
   }
 
   /** Whether a project or a branch alias uses the label. */
@@ -89,14 +73,11 @@ export class NovahostDatabase {
   }
 
   /** Projects by id, in no particular order; unknown ids are skipped. */
-  async getProjects(ids: string[]): Promise<ProjectRow[]> {
-    const rows: ProjectRow[] = [];
-    for (const part of chunks(ids)) {
-      rows.push(...(await this.db<ProjectRow>(PROJECTS).whereIn('id', part)));
-    }
-    return rows;
+  getProjects(ids: string[]): Promise<ProjectRow[]> {
+    return projects.getProjects(this.db, ids);
   }
 
+  /** Projects built from a repository (`repo_key`, see repoKey). */
   async projectsByRepoKey(key: string): Promise<ProjectRow[]> {
     return this.db<ProjectRow>(PROJECTS)
       .where({ repo_key: key })
@@ -115,34 +96,11 @@ export class NovahostDatabase {
     return this.db<ProjectRow>(PROJECTS).where({ slug }).first();
   }
 
-  async listProjects(opts: {
-    limit: number;
-    offset: number;
-    owner?: string;
-    search?: string;
-    /** What the caller may read: a permission decision's conditions. */
-    filter?: PermissionCriteria<NovahostProjectFilter>;
-  }): Promise<{ rows: ProjectRow[]; total: number }> {
-    const base = this.db<ProjectRow>(PROJECTS).modify(q => {
-      if (opts.filter) whereProjectFilter(q, opts.filter);
-      if (opts.owner) q.where('owner', opts.owner);
-      if (opts.search) {
-        const like = `%${opts.search.toLowerCase().replace(/[%_\\]/g, '')}%`;
-        q.where(w =>
-          w
-            .whereRaw('LOWER(name) LIKE ?', [like])
-            .orWhere('slug', 'like', like),
-        );
-      }
-    });
-    const [{ count }] = await base.clone().count({ count: '*' });
-    const rows = await base
-      .clone()
-      .orderBy('created_at', 'desc')
-      .orderBy('id')
-      .limit(opts.limit)
-      .offset(opts.offset);
-    return { rows, total: Number(count) };
+  /** See `listProjects` in ./projects. */
+  listProjects(
+    opts: projects.ListProjectsOptions,
+  ): Promise<{ rows: ProjectRow[]; total: number }> {
+    return projects.listProjects(this.db, opts);
   }
 
   /** Projects linked to a catalog entity, with their current owner. */
@@ -154,35 +112,13 @@ export class NovahostDatabase {
       .select('id', 'slug', 'owner', 'entity_ref');
   }
 
-  async updateProject(id: string, patch: Partial<ProjectRow>): Promise<void> {
-    try {
-      await this.db(PROJECTS).where({ id }).update(patch);
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        throw new ConflictError(
-          `A project named '${patch.name}' already exists`,
-        );
-      }
-      throw e;
-    }
+  updateProject(id: string, patch: Partial<ProjectRow>): Promise<void> {
+    return projects.updateProject(this.db, id, patch);
   }
 
   /** Deletes a project with its deployments, logs and blob references. Returns the deployment ids. */
-  async deleteProject(id: string): Promise<string[]> {
-    return this.db.transaction(async tx => {
-      const ids = (
-        await tx(DEPLOYMENTS).where({ project_id: id }).select('id')
-      ).map((r: { id: string }) => r.id);
-      for (const part of chunks(ids)) {
-        await tx(LOGS).whereIn('deployment_id', part).delete();
-        await tx(DEPLOYMENT_BLOBS).whereIn('deployment_id', part).delete();
-      }
-      await tx(DEPLOYMENTS).where({ project_id: id }).delete();
-      await tx(DOMAINS).where({ project_id: id }).delete();
-      await tx(ALIASES).where({ project_id: id }).delete();
-      await tx(PROJECTS).where({ id }).delete();
-      return ids;
-    });
+  deleteProject(id: string): Promise<string[]> {
+    return projects.deleteProject(this.db, id);
   }
 
   // --- deployments --------------------------------------------------------
