@@ -134,11 +134,20 @@ export function DeploymentsTable(props: {
         render: d => (
           <Box display="flex" flexDirection="column" alignItems="flex-start">
             {d.branch ? <code>{d.branch}</code> : '—'}
-            {d.pullRequest && (
-              <Typography variant="caption" component="span">
-                PR <PullRequestLabel pullRequest={d.pullRequest} />
-              </Typography>
-            )}
+            <Typography
+              variant="caption"
+              color="textSecondary"
+              component="span"
+              style={{ whiteSpace: 'nowrap' }}
+            >
+              {d.pullRequest && (
+                <>
+                  PR <PullRequestLabel pullRequest={d.pullRequest} />
+                  {' · '}
+                </>
+              )}
+              <span title="What started it">{sourceLabel(d.source)}</span>
+            </Typography>
           </Box>
         ),
       },
@@ -148,8 +157,6 @@ export function DeploymentsTable(props: {
           <code title={d.commitSha ?? d.ref}>{shortSha(d.commitSha)}</code>
         ),
       },
-      { title: 'Source', render: d => sourceLabel(d.source) },
-      { title: 'Alias', render: d => <AliasLink aliasUrl={d.aliasUrl} /> },
       {
         title: 'Created',
         render: d => (
@@ -163,22 +170,31 @@ export function DeploymentsTable(props: {
         render: d => formatDuration(deploymentDuration(d)),
       },
       {
-        title: 'URL',
-        render: d =>
-          d.status === 'ready' ? (
-            <Link
-              to={d.url}
-              target="_blank"
-              rel="noopener"
-              title={d.url}
-              aria-label={`Visit ${urlHost(d.url)}`}
-              style={{ whiteSpace: 'nowrap' }}
-            >
-              Visit ↗
-            </Link>
-          ) : (
-            '—'
-          ),
+        // Its own URL once ready, and its branch's alias (newest ready).
+        title: 'URLs',
+        render: d => (
+          <Box display="flex" flexDirection="column" alignItems="flex-start">
+            {d.status === 'ready' ? (
+              <Link
+                to={d.url}
+                target="_blank"
+                rel="noopener"
+                title={d.url}
+                aria-label={`Visit ${urlHost(d.url)}`}
+                style={{ whiteSpace: 'nowrap' }}
+              >
+                Visit ↗
+              </Link>
+            ) : (
+              '—'
+            )}
+            {d.aliasUrl && (
+              <Typography variant="caption" component="span">
+                <AliasLink aliasUrl={d.aliasUrl} />
+              </Typography>
+            )}
+          </Box>
+        ),
       },
       {
         title: 'Actions',

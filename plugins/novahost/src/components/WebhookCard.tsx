@@ -18,19 +18,26 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { errorMessage, novahostApiRef } from '../api';
 import { formatAge } from './format';
 
+/** A label and its value; the value wraps (long URLs and keys) in a narrow card. */
 function Row(props: { label: string; children: ReactNode }) {
   return (
-    <Box display="flex" alignItems="center" py={0.5} style={{ gap: 8 }}>
-      <Typography
-        variant="body2"
-        color="textSecondary"
-        style={{ minWidth: 110 }}
-      >
+    <Box
+      display="grid"
+      gridTemplateColumns="110px minmax(0, 1fr)"
+      alignItems="center"
+      py={0.5}
+      style={{ gap: 8 }}
+    >
+      <Typography variant="body2" color="textSecondary">
         {props.label}
       </Typography>
-      <Box display="flex" alignItems="center" flexWrap="wrap" minWidth={0}>
+      <Typography
+        variant="body2"
+        component="div"
+        style={{ overflowWrap: 'anywhere' }}
+      >
         {props.children}
-      </Box>
+      </Typography>
     </Box>
   );
 }
@@ -55,13 +62,17 @@ function DeliveryCheck(props: {
       <Typography variant="body2" component="div" style={{ flexGrow: 1 }}>
         {d ? (
           <Status>
-            Last delivery {formatAge(d.receivedAt)} (
-            {new Date(d.receivedAt).toLocaleString()}): <code>{d.event}</code>
-            {' → '}
-            {d.outcome ?? 'received, being handled'}
+            <span style={{ overflowWrap: 'anywhere' }}>
+              Last delivery {formatAge(d.receivedAt)} (
+              {new Date(d.receivedAt).toLocaleString()}): <code>{d.event}</code>
+              {' → '}
+              {d.outcome ?? 'received, being handled'}
+            </span>
           </Status>
         ) : (
-          <StatusWarning>No delivery has arrived yet.</StatusWarning>
+          <StatusWarning>
+            <span>No delivery has arrived yet.</span>
+          </StatusWarning>
         )}
       </Typography>
       <Button
@@ -115,10 +126,12 @@ export function WebhookCard(props: { projectId: string }) {
           and pull requests as previews.
         </Typography>
         <Row label="Payload URL">
-          <code data-testid="webhook-url" style={{ wordBreak: 'break-all' }}>
-            {w.url}
-          </code>
-          <CopyTextButton text={w.url} aria-label="Copy the webhook URL" />
+          <Box display="flex" alignItems="center" style={{ gap: 4 }}>
+            <code data-testid="webhook-url" style={{ minWidth: 0 }}>
+              {w.url}
+            </code>
+            <CopyTextButton text={w.url} aria-label="Copy the webhook URL" />
+          </Box>
         </Row>
         <Row label="Content type">
           <code>{w.contentType}</code>
@@ -137,12 +150,16 @@ export function WebhookCard(props: { projectId: string }) {
           <span data-testid="webhook-secret">
             {w.secretConfigured ? (
               <StatusOK>
-                Configured in <code>{w.secretConfigKey}</code>
+                <span>
+                  Configured in <code>{w.secretConfigKey}</code>
+                </span>
               </StatusOK>
             ) : (
               <StatusWarning>
-                Not configured: set <code>{w.secretConfigKey}</code> in the app
-                config; deliveries are refused until it is set
+                <span>
+                  Not configured: set <code>{w.secretConfigKey}</code> in the
+                  app config; deliveries are refused until it is set
+                </span>
               </StatusWarning>
             )}
           </span>
@@ -151,9 +168,7 @@ export function WebhookCard(props: { projectId: string }) {
           {w.repoKey ? (
             <code>{w.repoKey}</code>
           ) : (
-            <Typography variant="body2" component="span">
-              A local repository: no webhook can reach it; deploy from here
-            </Typography>
+            'A local repository: no webhook can reach it; deploy from here'
           )}
         </Row>
         <DeliveryCheck
