@@ -84,7 +84,7 @@ export class EnvService {
       );
     }
     if (!box) {
-      logger.info(
+      logger.warn(
         'Secret variables are off: set novahost.secrets.encryptionKey (README: Environment variables and secrets)',
       );
       return;
