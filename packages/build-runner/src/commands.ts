@@ -124,7 +124,9 @@ function trusted(io: CommandIo, seqBase: number) {
     echo: line => io.stdout(`${line.text}\n`),
   });
   /** Reports a failure; 1 when the backend has it, 2 when it could not be told. */
-  const fail = async (error: string, exitCode: number | null) => {
+  const fail = async (raw: string, exitCode: number | null) => {
+    // The tail of the build's output: without its secrets, here too.
+    const error = log.mask(raw);
     io.stderr(`${error}\n`);
     try {
       await log.flush().catch(() => {});
@@ -225,7 +227,13 @@ async function build(io: CommandIo): Promise<number> {
     },
   });
   if (io.signal?.aborted) return 143;
-  writeJson(ws.result, result);
+  // `publish` reports the failure (and prints it into its own log).
+  writeJson(
+    ws.result,
+    result.ok || !masks.length
+      ? result
+      : { ...result, error: redact(result.error, masks) },
+  );
   return 0;
 }
 

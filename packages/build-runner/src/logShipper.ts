@@ -40,6 +40,11 @@ export class LogShipper {
     this.secrets.push(...secrets);
   }
 
+  /** `text` as a line would be shipped: secrets masked (a failure's message). */
+  mask(text: string): string {
+    return redact(text, this.secrets);
+  }
+
   /** The number of lines accepted so far. */
   get count(): number {
     return this.seq;

@@ -35,6 +35,7 @@ console.log('plain ' + process.env.API_URL);
 console.log('secret ' + s);
 console.error('base64 ' + Buffer.from(s).toString('base64'));
 console.log('url ' + encodeURIComponent(s));
+if (process.env.FAIL) { console.error('failing with ' + s); process.exit(4); }
 const plan = path.resolve('..', 'plan.json');
 fs.mkdirSync('dist', { recursive: true });
 fs.writeFileSync('dist/env.json', JSON.stringify({
@@ -77,9 +78,13 @@ function program(command: string, env: NodeJS.ProcessEnv) {
   );
 }
 
-async function setup() {
+async function setup(env: Record<string, string> = {}) {
   const repo = repoWith(PRINT);
-  const backend = await fakeBackend({ ...SPEC, repoUrl: repo });
+  const backend = await fakeBackend({
+    ...SPEC,
+    env: { ...SPEC.env, ...env },
+    repoUrl: repo,
+  });
   const workdir = mkdtempSync(join(tmpdir(), 'novahost-br-vars-'));
   const tokenDir = mkdtempSync(join(tmpdir(), 'novahost-br-secret-'));
   writeFileSync(join(tokenDir, 'token'), TOKEN);
@@ -153,6 +158,42 @@ describe('project variables in the build', () => {
       );
       expect((await program('publish', s.trusted)).code).toBe(1);
       expect(existsSync(join(s.workdir, 'plan.json'))).toBe(false);
+    } finally {
+      await s.backend.close();
+    }
+  });
+
+  it('masks a secret in the failure a build ends with, whichever step reports it', async () => {
+    const s = await setup({ FAIL: '1' });
+    try {
+      expect((await program('clone', s.trusted)).code).toBe(0);
+      expect(
+        (await program('build', { NOVAHOST_WORKDIR: s.workdir })).code,
+      ).toBe(0);
+      const result = readFileSync(join(s.workdir, 'result.json'), 'utf8');
+      expect(result).toContain('failing with ***');
+      const publish = await program('publish', s.trusted);
+      expect(publish.code).toBe(1);
+      expect(publish.stderr).toContain('failing with ***');
+      const all = await program('all', {
+        ...s.trusted,
+        NOVAHOST_WORKDIR: mkdtempSync(join(tmpdir(), 'novahost-br-vars-')),
+        NOVAHOST_SANDBOX: 'off',
+      });
+      expect(all.code).toBe(1);
+      expect(all.stderr).toContain('failing with ***');
+      const failures = s.backend.state.events.filter(e => e.type === 'failed');
+      expect(failures).toHaveLength(2);
+      for (const f of failures) expect(f.error).toContain('failing with ***');
+      const everything = JSON.stringify([
+        s.backend.state,
+        result,
+        publish,
+        all,
+      ]);
+      for (const form of [SECRET, b64, url]) {
+        expect(everything).not.toContain(form);
+      }
     } finally {
       await s.backend.close();
     }
