@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { BuildApi } from './api.ts';
 import {
-  packCache,
   CacheLimitError,
   DEFAULT_MAX_ENTRIES,
+  fingerprintOf,
+  packCache,
 } from './cachePack.ts';
 import { cacheKey, cacheRoots, type CacheSubject } from './cacheRoots.ts';
 import { unpackCache, UnsafeArchiveError } from './cacheUnpack.ts';
@@ -166,14 +167,26 @@ export async function saveCache(o: {
       'Root directory',
     );
     const detected = planBuild(projectDir, o.spec, repoDir);
-    const home = workspace(o.workdir).home;
+    const bases = { repo: repoDir, home: workspace(o.workdir).home };
+    const roots = cacheRoots({
+      projectDir: relative(repoDir, projectDir),
+      packageManager: detected.packageManager,
+      framework: detected.framework,
+    });
+    // The build changed nothing of what it restored: keep that archive.
+    const restored = plan.restored;
+    if (restored && fingerprintOf(bases, roots) === restored.fingerprint) {
+      const kept = await o.api.cacheCommit(restored);
+      o.log.system(
+        `Build cache unchanged (${formatBytes(restored.size)}, key ${short(
+          kept.key,
+        )}): kept for ${kept.branch} in ${seconds(startedAt)}`,
+      );
+      return;
+    }
     const packed = await packCache({
-      bases: { repo: repoDir, home },
-      roots: cacheRoots({
-        projectDir: relative(repoDir, projectDir),
-        packageManager: detected.packageManager,
-        framework: detected.framework,
-      }),
+      bases,
+      roots,
       file: tmp.file,
       limits: limitsOf(plan.limits),
     });
@@ -181,7 +194,11 @@ export async function saveCache(o: {
       o.log.system('Build cache: nothing to save');
       return;
     }
-    const info = { hash: packed.hash, size: packed.size };
+    const info = {
+      hash: packed.hash,
+      size: packed.size,
+      fingerprint: packed.fingerprint,
+    };
     const { upload } = await o.api.cacheUpload(info);
     if (upload) await o.api.uploadFile(upload, tmp.file, packed.size);
     const committed = await o.api.cacheCommit(info);

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib, { gzipSync } from 'node:zlib';
-import { CacheLimitError, packCache } from './cachePack.ts';
+import { CacheLimitError, fingerprintOf, packCache } from './cachePack.ts';
 import type { CacheRoot } from './cacheRoots.ts';
 import { unpackCache } from './cacheUnpack.ts';
 import {
@@ -166,6 +166,15 @@ describe('build cache archives', () => {
     expect(
       readFileSync(join(dst.repo, '.next/cache/images/a.webp'), 'utf8'),
     ).toBe('img');
+
+    // The restored trees hold what was packed; a change of content (even of
+    // the same size) is a change, a rewrite of the same bytes is not.
+    expect(fingerprintOf(dst, roots)).toBe(packed!.fingerprint);
+    const babel = join(dst.repo, 'node_modules/.cache/babel/x.json');
+    writeFileSync(babel, 'babel');
+    expect(fingerprintOf(dst, roots)).toBe(packed!.fingerprint);
+    writeFileSync(babel, 'BABEL');
+    expect(fingerprintOf(dst, roots)).not.toBe(packed!.fingerprint);
   });
 
   it("restores only node_modules/.cache from another key's entry, and never over the checkout's own directories", async () => {

@@ -51,6 +51,8 @@ export interface PackResult {
   entries: number;
   /** The roots it holds, as `base/path`. */
   roots: string[];
+  /** What the trees list (fingerprintOf). */
+  fingerprint: string;
 }
 
 /** The archive would break a limit: the cache is not saved. */
@@ -97,6 +99,73 @@ function* fileContent(path: string, stat: Stats): Generator<Buffer> {
   }
 }
 
+/** One entry of the cached trees, as the walk meets it. */
+interface TreeEntry {
+  /** Archive path: `<base>/<path in it>`. */
+  name: string;
+  abs: string;
+  stat: Stats;
+  /** A symbolic link's target. */
+  link?: string;
+}
+
+/**
+ * Every directory, file and symbolic link under the roots, depth first in
+ * name order (so the same tree always packs to the same bytes); never
+ * following a link. Sockets, FIFOs and devices are left out.
+ */
+function* walkRoots(
+  bases: Record<CacheBase, string>,
+  roots: CacheRoot[],
+): Generator<TreeEntry> {
+  function* walk(abs: string, name: string, rel: string): Generator<TreeEntry> {
+    const stat = lstatSync(abs);
+    if (stat.isSymbolicLink()) {
+      yield { name, abs, stat, link: readlinkSync(abs) };
+    } else if (stat.isFile()) {
+      yield { name, abs, stat };
+    } else if (stat.isDirectory() && !EXCLUDED.has(rel)) {
+      yield { name, abs, stat };
+      for (const child of readdirSync(abs).sort()) {
+        yield* walk(join(abs, child), `${name}/${child}`, `${rel}/${child}`);
+      }
+    }
+  }
+  for (const root of roots) {
+    yield* walk(
+      join(bases[root.base], root.path),
+      `${root.base}/${root.path}`,
+      root.path,
+    );
+  }
+}
+
+/**
+ * What the cached trees hold: every path with its kind, a link's target
+ * and a file's content hash (not times or modes, which a restore, or an
+ * install that changes nothing but rewrites a file, may touch). Equal to
+ * the restored entry's, the build changed nothing worth saving again.
+ */
+export function fingerprintOf(
+  bases: Record<CacheBase, string>,
+  roots: CacheRoot[],
+): string {
+  const hash = createHash('sha256');
+  const present = roots.filter(r => realDirectory(bases[r.base], r.path));
+  for (const e of walkRoots(bases, present)) {
+    let what = 'd';
+    if (e.link !== undefined) {
+      what = `l ${e.link}`;
+    } else if (e.stat.isFile()) {
+      const content = createHash('sha256');
+      for (const chunk of fileContent(e.abs, e.stat)) content.update(chunk);
+      what = `f ${content.digest('hex')}`;
+    }
+    hash.update(`${e.name}\0${what}\n`);
+  }
+  return hash.digest('hex');
+}
+
 /** The tar stream of the roots, counting what it holds against the limits. */
 function* tarOf(
   bases: Record<CacheBase, string>,
@@ -105,28 +174,20 @@ function* tarOf(
   count: { unpacked: number; entries: number },
 ): Generator<Buffer> {
   const hardlinks = new Map<string, string>();
-  const add = () => {
+  for (const { name, abs, stat, link } of walkRoots(bases, roots)) {
     if (++count.entries > limits.maxEntries) {
       throw new CacheLimitError(
         `over ${limits.maxEntries} files and directories`,
       );
     }
-  };
-  function* walk(abs: string, name: string, rel: string): Generator<Buffer> {
-    const stat = lstatSync(abs);
     const mtime = Math.floor(stat.mtimeMs / 1000);
     const header = (h: Omit<TarHeader, 'path' | 'mtime'>) =>
       encodeHeader({ ...h, path: name, mtime });
-    if (stat.isSymbolicLink()) {
-      add();
-      yield header({
-        type: 'symlink',
-        mode: 0o777,
-        size: 0,
-        linkpath: readlinkSync(abs),
-      });
-    } else if (stat.isFile()) {
-      add();
+    if (link !== undefined) {
+      yield header({ type: 'symlink', mode: 0o777, size: 0, linkpath: link });
+    } else if (stat.isDirectory()) {
+      yield header({ type: 'dir', mode: stat.mode | 0o700, size: 0 });
+    } else {
       const id = `${stat.dev}:${stat.ino}`;
       const first = stat.nlink > 1 ? hardlinks.get(id) : undefined;
       if (first) {
@@ -136,7 +197,7 @@ function* tarOf(
           size: 0,
           linkpath: first,
         });
-        return;
+        continue;
       }
       if (stat.nlink > 1) hardlinks.set(id, name);
       count.unpacked += stat.size;
@@ -148,23 +209,7 @@ function* tarOf(
       yield header({ type: 'file', mode: stat.mode | 0o600, size: stat.size });
       yield* fileContent(abs, stat);
       yield padding(stat.size);
-    } else if (stat.isDirectory()) {
-      if (EXCLUDED.has(rel)) return;
-      add();
-      yield header({ type: 'dir', mode: stat.mode | 0o700, size: 0 });
-      const children = readdirSync(abs).sort();
-      for (const child of children) {
-        yield* walk(join(abs, child), `${name}/${child}`, `${rel}/${child}`);
-      }
     }
-    // Sockets, FIFOs and devices are never archived.
-  }
-  for (const root of roots) {
-    yield* walk(
-      join(bases[root.base], root.path),
-      `${root.base}/${root.path}`,
-      root.path,
-    );
   }
   yield END_OF_ARCHIVE;
 }
@@ -215,5 +260,6 @@ export async function packCache(o: {
     unpacked: count.unpacked,
     entries: count.entries,
     roots: present.map(r => `${r.base}/${r.path}`),
+    fingerprint: fingerprintOf(o.bases, present),
   };
 }

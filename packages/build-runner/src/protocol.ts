@@ -144,12 +144,19 @@ export interface CacheSavePlan {
   /** Why not, for the log (absent: nothing to say, e.g. no restore asked). */
   reason?: string;
   limits: CacheArchiveLimits;
+  /**
+   * The entry this build restored, when it was of the build's own key: a
+   * tree with the same fingerprint is committed again without packing.
+   */
+  restored?: CacheArchiveInfo;
 }
 
 /** POST /cache/upload and /cache/commit body: the archive publish made. */
 export interface CacheArchiveInfo {
   hash: string;
   size: number;
+  /** sha256 of the trees' listing (paths, kinds, file sizes, link targets). */
+  fingerprint: string;
 }
 
 /** POST /cache/upload answer: where to put the archive; null when stored already. */

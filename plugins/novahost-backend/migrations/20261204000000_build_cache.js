@@ -30,6 +30,8 @@ exports.up = async function up(knex) {
     table.string('key', 64).notNullable();
     table.string('archive_hash', 64).notNullable();
     table.bigInteger('size').notNullable();
+    // sha256 of the archive's listing: a build that changed nothing keeps it.
+    table.string('fingerprint', 64).notNullable();
     table.timestamp('created_at', { useTz: true }).notNullable();
     table.timestamp('last_used_at', { useTz: true }).notNullable();
     table.index(

@@ -56,12 +56,16 @@ fs.writeFileSync(pm, 'x');
 const BUILD_JS = `
 const fs = require('fs');
 const f = 'node_modules/.cache/site/builds';
-const n = fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) + 1 : 1;
-fs.mkdirSync('node_modules/.cache/site', { recursive: true });
-fs.writeFileSync(f, String(n));
-console.log('framework cache: build ' + n);
 fs.mkdirSync('dist', { recursive: true });
-fs.writeFileSync('dist/index.html', 'build ' + n);
+if (fs.existsSync('.count')) {
+  const n = fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) + 1 : 1;
+  fs.mkdirSync('node_modules/.cache/site', { recursive: true });
+  fs.writeFileSync(f, String(n));
+  console.log('framework cache: build ' + n);
+} else {
+  console.log('framework cache: untouched');
+}
+fs.writeFileSync('dist/index.html', 'built');
 `;
 
 const git = (cwd: string, ...args: string[]) =>
@@ -90,11 +94,19 @@ function cacheSiteRepo() {
   fs.writeFileSync(path.join(dir, 'install.js'), INSTALL_JS);
   fs.writeFileSync(path.join(dir, 'build.js'), BUILD_JS);
   lock({});
+  fs.writeFileSync(path.join(dir, '.count'), '');
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'init');
   return {
     dir,
+    /** Whether the build counts its builds in its framework cache (not part of the key). */
+    counting(on: boolean) {
+      if (on) fs.writeFileSync(path.join(dir, '.count'), '');
+      else fs.rmSync(path.join(dir, '.count'));
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-q', '-m', on ? 'count' : 'do not count');
+    },
     changeLockfile() {
       lock({ changed: Date.now() });
       git(dir, 'commit', '-q', '-am', 'lockfile');
@@ -254,6 +266,32 @@ describe.each(
     expect(a2.key).toBe(a1.key);
     expect(a2.archive_hash).not.toBe(a1.archive_hash);
     expect(fs.existsSync(archivePath(a1.archive_hash))).toBe(false);
+
+    // 2b. A build that changes nothing of its cache keeps the entry's archive.
+    repo.counting(false);
+    const unchanged = await build(await nh.deploy(project.id));
+    expect(unchanged.log).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^install: node_modules reused/),
+        'framework cache: untouched',
+      ]),
+    );
+    expect(
+      line(
+        unchanged.log,
+        new RegExp(
+          `^Build cache unchanged \\(.+, key ${a1.key.slice(
+            0,
+            12,
+          )}\\): kept for main`,
+        ),
+      ),
+    ).toBeDefined();
+    expect(line(unchanged.log, /^Saved build cache/)).toBeUndefined();
+    expect((await entries(project.id)).map(e => e.archive_hash)).toEqual([
+      a2.archive_hash,
+    ]);
+    repo.counting(true);
 
     // 3. A lockfile change: the newest entry (another key) gives its caches, not node_modules.
     repo.changeLockfile();

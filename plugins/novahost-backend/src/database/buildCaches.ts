@@ -58,6 +58,7 @@ export class BuildCacheQueries {
     key: string;
     archiveHash: string;
     size: number;
+    fingerprint: string;
   }): Promise<{ row: BuildCacheRow; replaced: string[] }> {
     const now = new Date();
     const row: BuildCacheRow = {
@@ -67,6 +68,7 @@ export class BuildCacheQueries {
       key: entry.key,
       archive_hash: entry.archiveHash,
       size: entry.size,
+      fingerprint: entry.fingerprint,
       created_at: now,
       last_used_at: now,
     };
@@ -128,10 +130,14 @@ export class BuildCacheQueries {
     return unique.filter(h => !used.has(h));
   }
 
-  /** Whether any entry references the archive. */
-  async known(hash: string): Promise<BuildCacheRow | undefined> {
+  /** An entry of the project with this archive and key (the one a build restored). */
+  async withArchive(
+    projectId: string,
+    hash: string,
+    key: string,
+  ): Promise<BuildCacheRow | undefined> {
     return this.db<BuildCacheRow>(BUILD_CACHES)
-      .where({ archive_hash: hash })
+      .where({ project_id: projectId, archive_hash: hash, key })
       .first();
   }
 

@@ -114,6 +114,8 @@ export type BuildCacheRow = {
   key: string;
   archive_hash: string;
   size: number | string;
+  /** sha256 of the archive's listing (paths, kinds, file sizes, links). */
+  fingerprint: string;
   created_at: Date | string;
   last_used_at: Date | string;
 };

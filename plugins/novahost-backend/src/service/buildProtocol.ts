@@ -67,6 +67,7 @@ export const cacheRestoreSchema = z.strictObject({ key: sha256Hex });
 export const cacheArchiveSchema = z.strictObject({
   hash: sha256Hex,
   size: z.number().int().min(1),
+  fingerprint: sha256Hex,
 });
 
 /** A phase or failure event as the backend accepts it. */

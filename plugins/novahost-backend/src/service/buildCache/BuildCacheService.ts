@@ -118,9 +118,30 @@ export class BuildCacheService {
 
   async savePlan(row: DeploymentRow): Promise<CacheSavePlan> {
     const target = await this.saveTarget(row);
-    return 'branch' in target
-      ? { allowed: true, limits: this.limits }
-      : { allowed: false, reason: target.reason, limits: this.limits };
+    if (!('branch' in target)) {
+      return { allowed: false, reason: target.reason, limits: this.limits };
+    }
+    // What this build restored, if it was of its own key (node_modules too).
+    const restored = row.cache_restored
+      ? await this.o.db.caches.withArchive(
+          row.project_id,
+          row.cache_restored,
+          target.key,
+        )
+      : undefined;
+    return {
+      allowed: true,
+      limits: this.limits,
+      ...(restored
+        ? {
+            restored: {
+              hash: restored.archive_hash,
+              size: Number(restored.size),
+              fingerprint: restored.fingerprint,
+            },
+          }
+        : {}),
+    };
   }
 
   private async allowedSave(row: DeploymentRow, info: CacheArchiveInfo) {
@@ -210,6 +231,7 @@ export class BuildCacheService {
       key: target.key,
       archiveHash: info.hash,
       size: info.size,
+      fingerprint: info.fingerprint,
     });
     const evicted = await this.evict(row.project_id, entry);
     await this.collect([...replaced, ...evicted.hashes]);
