@@ -51,7 +51,9 @@ function timings(lines: LogLine[], d: any) {
   );
   const install = index(/^Running install command: /);
   const build = index(/^Running build command: /);
-  const saved = lines.find(l => /^Saved build cache/.test(l.text));
+  const saved = lines.find(l =>
+    /^(Saved build cache|Build cache unchanged)/.test(l.text),
+  );
   return {
     cacheLine: lines[cache].text,
     // From the line before it (the Node choice) to its result.
