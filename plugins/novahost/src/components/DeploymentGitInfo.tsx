@@ -1,3 +1,4 @@
+import { Fragment } from 'react';
 import { Link } from '@backstage/core-components';
 import type {
   Deployment,
@@ -35,6 +36,21 @@ export function TargetChip(props: { target: DeploymentTarget }) {
   );
 }
 
+/** A branch name as code that wraps only after its slashes. */
+export function BranchName(props: { branch: string }) {
+  const parts = props.branch.split(/(?<=\/)/);
+  return (
+    <code title={props.branch}>
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          <span style={{ whiteSpace: 'nowrap' }}>{part}</span>
+        </Fragment>
+      ))}
+    </code>
+  );
+}
+
 /** `#12`, with a `fork` marker for a pull request from a fork. */
 export function PullRequestLabel(props: {
   pullRequest: Deployment['pullRequest'];
@@ -59,8 +75,11 @@ export function PullRequestLabel(props: {
   );
 }
 
-/** The branch alias as a link to its host name, or a dash without one. */
-export function AliasLink(props: { aliasUrl: string | null }) {
+/**
+ * The branch alias as a link to its host name, or a dash without one.
+ * `wrap`: the host may break after its dashes (a narrow table column).
+ */
+export function AliasLink(props: { aliasUrl: string | null; wrap?: boolean }) {
   if (!props.aliasUrl) return <>—</>;
   return (
     <Link
@@ -68,7 +87,7 @@ export function AliasLink(props: { aliasUrl: string | null }) {
       target="_blank"
       rel="noopener"
       title={`${props.aliasUrl}: the branch's newest ready deployment`}
-      style={{ whiteSpace: 'nowrap' }}
+      style={props.wrap ? undefined : { whiteSpace: 'nowrap' }}
     >
       {urlHost(props.aliasUrl)}
     </Link>

@@ -10,6 +10,7 @@ import Typography from '@material-ui/core/Typography';
 import { deploymentRouteRef } from '../routes';
 import {
   AliasLink,
+  BranchName,
   PullRequestLabel,
   sourceLabel,
   TargetChip,
@@ -133,7 +134,7 @@ export function DeploymentsTable(props: {
         title: 'Branch',
         render: d => (
           <Box display="flex" flexDirection="column" alignItems="flex-start">
-            {d.branch ? <code>{d.branch}</code> : '—'}
+            {d.branch ? <BranchName branch={d.branch} /> : '—'}
             <Typography
               variant="caption"
               color="textSecondary"
@@ -160,14 +161,16 @@ export function DeploymentsTable(props: {
       {
         title: 'Created',
         render: d => (
-          <span title={d.createdBy ?? ''} style={{ whiteSpace: 'nowrap' }}>
-            {formatAge(d.createdAt)} by {refName(d.createdBy)}
-          </span>
+          <Box display="flex" flexDirection="column" alignItems="flex-start">
+            <span title={d.createdBy ?? ''} style={{ whiteSpace: 'nowrap' }}>
+              {formatAge(d.createdAt)} by {refName(d.createdBy)}
+            </span>
+            <Typography variant="caption" color="textSecondary" noWrap>
+              {isTerminalStatus(d.status) ? 'took' : 'running for'}{' '}
+              {formatDuration(deploymentDuration(d))}
+            </Typography>
+          </Box>
         ),
-      },
-      {
-        title: 'Duration',
-        render: d => formatDuration(deploymentDuration(d)),
       },
       {
         // Its own URL once ready, and its branch's alias (newest ready).
@@ -190,7 +193,7 @@ export function DeploymentsTable(props: {
             )}
             {d.aliasUrl && (
               <Typography variant="caption" component="span">
-                <AliasLink aliasUrl={d.aliasUrl} />
+                <AliasLink aliasUrl={d.aliasUrl} wrap />
               </Typography>
             )}
           </Box>

@@ -27,6 +27,7 @@ const production = makeDeployment({
 const preview = makeDeployment({
   shortId: 'prev0002',
   createdAt: iso(200),
+  finishedAt: iso(225),
   target: 'preview',
   branch: 'feature/login',
   pullRequest: { number: 12, fork: true },
@@ -81,12 +82,15 @@ describe('ProjectView previews', () => {
     expect(within(row).getByTestId('deployment-target')).toHaveTextContent(
       'Preview',
     );
-    expect(within(row).getByText('feature/login')).toBeInTheDocument();
+    expect(within(row).getByTitle('feature/login')).toHaveTextContent(
+      'feature/login',
+    );
     expect(within(row).getByText(/#12/)).toBeInTheDocument();
     expect(within(row).getByTestId('pull-request-fork')).toHaveTextContent(
       'fork',
     );
     expect(within(row).getByText('pull request')).toBeInTheDocument();
+    expect(within(row).getByText('took 25s')).toBeInTheDocument();
     expect(
       within(row).getByText('my-site-git-feature-login.localhost'),
     ).toHaveAttribute('href', preview.aliasUrl);
