@@ -28,26 +28,40 @@ export const OTHER_TEAM_PROJECT = {
 };
 
 /**
- * Creates {@link OTHER_TEAM_PROJECT} with the embedded default's CLI token,
- * a service with admin rights on Novahost (README, "Try the loop with curl").
+ * Creates a project through the API with the embedded default's CLI token,
+ * a service with admin rights on Novahost (README, "Try the loop with
+ * curl"), so it may name any owner; returns the project's slug.
  */
-async function createOtherTeamProject(baseUrl: string, repoUrl: string) {
-  const { name, owner, slug } = OTHER_TEAM_PROJECT;
+export async function createProjectAsAdmin(
+  baseUrl: string,
+  project: { name: string; repoUrl: string; owner: string },
+): Promise<string> {
   const res = await fetch(`${baseUrl}/api/novahost/projects`, {
     method: 'POST',
     headers: {
       Authorization: 'Bearer novahost-local-api-token',
       'Content-Type': 'application/json',
     },
-    body: JSON.stringify({ name, repoUrl, owner }),
+    body: JSON.stringify(project),
   });
   const body = await res.text();
   if (res.status !== 201) {
-    throw new Error(`Creating ${name} answered ${res.status}: ${body}`);
+    throw new Error(`Creating ${project.name} answered ${res.status}: ${body}`);
   }
-  const project = JSON.parse(body);
-  if (project.slug !== slug || project.owner !== owner) {
-    throw new Error(`Creating ${name} answered an unexpected project: ${body}`);
+  const created = JSON.parse(body);
+  if (created.owner !== project.owner) {
+    throw new Error(
+      `Creating ${project.name} answered an unexpected project: ${body}`,
+    );
+  }
+  return created.slug;
+}
+
+async function createOtherTeamProject(baseUrl: string, repoUrl: string) {
+  const { name, owner, slug } = OTHER_TEAM_PROJECT;
+  const created = await createProjectAsAdmin(baseUrl, { name, repoUrl, owner });
+  if (created !== slug) {
+    throw new Error(`Creating ${name} answered slug ${created}, not ${slug}`);
   }
 }
 

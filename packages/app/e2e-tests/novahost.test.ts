@@ -7,36 +7,19 @@
  * finds its changes disabled, with the reason.
  */
 import { expect, Page, test } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  baseUrl,
+  expectSite as expectSiteAt,
+  openNovahostAsGuest,
+  shot,
+  siteUrl,
+} from './browser';
 import { OTHER_TEAM_PROJECT, PROJECT_SLUG } from './globalSetup';
 import { commitV2 } from './site';
-import { ROOT } from './stack';
 
-const baseUrl = () => process.env.NOVAHOST_E2E_BASE_URL!;
-const siteUrl = () =>
-  `http://${PROJECT_SLUG}.localhost:${process.env.NOVAHOST_E2E_PROXY_PORT}/`;
-
-const SHOTS = join(ROOT, 'e2e-artifacts/screenshots');
-mkdirSync(SHOTS, { recursive: true });
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
-/** Opens the site in its own tab until it shows `text` (the proxy gets route changes within a second). */
-async function expectSite(page: Page, text: string) {
-  const site = await page.context().newPage();
-  try {
-    await expect(async () => {
-      const res = await site.goto(siteUrl());
-      expect(res?.status()).toBe(200);
-      await expect(site.locator('h1')).toHaveText(text, { timeout: 1000 });
-    }).toPass({ timeout: 20_000 });
-    return site;
-  } catch (e) {
-    await site.close();
-    throw e;
-  }
-}
+/** Opens the project's production site until it shows `text`. */
+const expectSite = (page: Page, text: string) =>
+  expectSiteAt(page, siteUrl(PROJECT_SLUG), text);
 
 /** Presses Deploy on the project page and follows the build on the deployment page; returns its short id. */
 async function deployAndWatch(page: Page, name: string): Promise<string> {
@@ -59,15 +42,6 @@ async function deployAndWatch(page: Page, name: string): Promise<string> {
   await expect(page.getByText('wrote dist/index.html')).toBeVisible();
   await shot(page, `${name}-ready`);
   return shortId;
-}
-
-/** Signs in as the guest (as on the embedded default) and opens Novahost. */
-async function openNovahostAsGuest(page: Page) {
-  await page.goto(baseUrl());
-  await page.getByRole('button', { name: 'Enter' }).click();
-  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
-  await nav.getByRole('link', { name: 'Novahost' }).click();
-  return nav;
 }
 
 test("another group's project: Delete disabled, with the reason", async ({

@@ -5,16 +5,8 @@
  * `vite build` of the generated app; the repository is a local bare one in
  * the stack's temp directory (novahost:publish:local).
  */
-import { expect, Page, test } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from './stack';
-
-const baseUrl = () => process.env.NOVAHOST_E2E_BASE_URL!;
-const SHOTS = join(ROOT, 'e2e-artifacts/screenshots');
-mkdirSync(SHOTS, { recursive: true });
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+import { expect, test } from '@playwright/test';
+import { baseUrl, shot } from './browser';
 
 const NAME = 'ui-dashboard';
 

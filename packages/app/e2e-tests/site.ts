@@ -63,3 +63,30 @@ export function commitV2(dir: string): string {
   git(dir, 'commit', '-q', '-am', 'v2');
   return git(dir, 'rev-parse', 'HEAD');
 }
+
+/**
+ * Commits `version` of the site on a new `branch` made from main, then
+ * checks main out again (the other tests commit there); returns its SHA.
+ */
+export function commitOnBranch(
+  dir: string,
+  branch: string,
+  version: string,
+): string {
+  git(dir, 'checkout', '-q', '-b', branch, 'main');
+  try {
+    writeFileSync(join(dir, 'index.html'), siteHtml(version));
+    git(dir, 'commit', '-q', '-am', version);
+    return git(dir, 'rev-parse', 'HEAD');
+  } finally {
+    git(dir, 'checkout', '-q', 'main');
+  }
+}
+
+/** The heading the site shows at `ref`, e.g. `Novahost e2e v2` on main. */
+export function siteHeadingAt(dir: string, ref: string): string {
+  const html = git(dir, 'show', `${ref}:index.html`);
+  const heading = /<h1>(.*)<\/h1>/.exec(html);
+  if (!heading) throw new Error(`No <h1> in index.html at ${ref}`);
+  return heading[1];
+}
