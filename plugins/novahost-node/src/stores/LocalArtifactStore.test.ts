@@ -74,6 +74,25 @@ describe('LocalArtifactStore', () => {
     expect(isNotFoundError(await missing.catch(e => e))).toBe(true);
   });
 
+  it('keeps build cache archives verified, sized and deletable', async () => {
+    const hash = sha('archive');
+    const put = (body: string, max = 100) =>
+      store.caches.put(hash, Readable.from([Buffer.from(body)]), max);
+    await expect(put('ARCHIVE')).rejects.toThrow(/hash mismatch/);
+    await expect(put('archive', 3)).rejects.toThrow(
+      'The archive exceeds the limit of 3 bytes',
+    );
+    expect(await store.caches.size(hash)).toBeUndefined();
+    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+    await expect(put('archive')).resolves.toBe(7);
+    expect(await store.caches.size(hash)).toBe(7);
+    expect(await text(await store.caches.open(hash))).toBe('archive');
+    await store.caches.delete([hash]);
+    await expect(store.caches.open(hash)).rejects.toThrow(
+      `No cache archive ${hash}`,
+    );
+  });
+
   it('reads the directory relative to the working directory', () => {
     expect(new LocalArtifactStore('x/y').directory).toBe(path.resolve('x/y'));
   });

@@ -1,20 +1,24 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { InputError, NotFoundError } from '@backstage/errors';
 import {
   DeploymentManifest,
   blobKey,
   manifestKey,
 } from '@internal/plugin-novahost-common';
-import { createHash, randomBytes } from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import { Readable, Transform } from 'stream';
-import { pipeline } from 'stream/promises';
+import { Readable } from 'stream';
 import { readLocalStoreDirectory } from './config';
 import { LocalCacheArchives } from './LocalCacheArchives';
+import {
+  localTmpPath,
+  openLocalFile,
+  removeLocalFiles,
+  writeVerifiedFile,
+} from './localWrite';
 import { isNotFoundError } from './notFound';
 import type { ArtifactStore, BlobUploadTarget, ByteRange } from './types';
+import { ContentMeter } from './verifiedContent';
 
 /**
  * Artifacts in a directory: `blobs/ab/<hash>` and `manifests/<id>.json`.
@@ -65,14 +69,10 @@ export class LocalArtifactStore implements ArtifactStore {
     return { hash, url: uploadUrl, method: 'PUT' };
   }
 
-  private tmpPath(): string {
-    return path.join(this.directory, 'tmp', randomBytes(12).toString('hex'));
-  }
-
   private async writeAtomically(key: string, data: Buffer | string) {
     const target = this.pathOf(key);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    const tmp = this.tmpPath();
+    const tmp = localTmpPath(this.directory);
     await fs.promises.writeFile(tmp, data);
     await fs.promises.rename(tmp, target);
   }
@@ -82,35 +82,12 @@ export class LocalArtifactStore implements ArtifactStore {
     content: Readable,
     maxBytes: number,
   ): Promise<number> {
-    const target = this.pathOf(blobKey(hash));
-    const tmp = this.tmpPath();
-    const hasher = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          cb(new InputError(`Blob exceeds the limit of ${maxBytes} bytes`));
-          return;
-        }
-        hasher.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    try {
-      await pipeline(content, meter, fs.createWriteStream(tmp));
-      const actual = hasher.digest('hex');
-      if (actual !== hash) {
-        throw new InputError(
-          `Content hash mismatch: expected ${hash}, received ${actual}`,
-        );
-      }
-      await fs.promises.mkdir(path.dirname(target), { recursive: true });
-      await fs.promises.rename(tmp, target);
-      return size;
-    } finally {
-      await fs.promises.rm(tmp, { force: true });
-    }
+    return writeVerifiedFile(
+      this.directory,
+      this.pathOf(blobKey(hash)),
+      content,
+      new ContentMeter(hash, maxBytes, 'Blob'),
+    );
   }
 
   async hasBlob(hash: string): Promise<boolean> {
@@ -125,24 +102,15 @@ export class LocalArtifactStore implements ArtifactStore {
   openBlob(hash: string, range?: ByteRange): Promise<Readable> {
     // The proxy's hot path: a plain join, no realpath calls. blobKey only
     // accepts hex digests, so the key never leaves the directory.
-    const file = path.join(this.directory, blobKey(hash));
-    return new Promise((resolve, reject) => {
-      const stream = fs.createReadStream(file, range);
-      stream.once('open', () => resolve(stream));
-      stream.once('error', error =>
-        reject(
-          isNotFoundError(error)
-            ? new NotFoundError(`No blob ${hash}`, error)
-            : error,
-        ),
-      );
-    });
+    return openLocalFile(
+      path.join(this.directory, blobKey(hash)),
+      `No blob ${hash}`,
+      range,
+    );
   }
 
   async deleteBlobs(hashes: string[]): Promise<void> {
-    for (const hash of hashes) {
-      await fs.promises.rm(this.pathOf(blobKey(hash)), { force: true });
-    }
+    await removeLocalFiles(hashes.map(hash => this.pathOf(blobKey(hash))));
   }
 
   async putManifest(manifest: DeploymentManifest): Promise<void> {
@@ -168,8 +136,8 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async deleteManifests(deploymentIds: string[]): Promise<void> {
-    for (const id of deploymentIds) {
-      await fs.promises.rm(this.pathOf(manifestKey(id)), { force: true });
-    }
+    await removeLocalFiles(
+      deploymentIds.map(id => this.pathOf(manifestKey(id))),
+    );
   }
 }

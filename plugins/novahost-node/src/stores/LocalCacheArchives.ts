@@ -1,17 +1,19 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
-import { createHash, randomBytes } from 'crypto';
 import fs from 'fs';
-import path from 'path';
-import { Readable, Transform } from 'stream';
-import { pipeline } from 'stream/promises';
+import { Readable } from 'stream';
 import { cacheArchiveKey } from './cacheArchives';
+import {
+  openLocalFile,
+  removeLocalFiles,
+  writeVerifiedFile,
+} from './localWrite';
 import { isNotFoundError } from './notFound';
 import type {
   BlobUploadTarget,
   CacheArchiveStore,
   DownloadLocation,
 } from './types';
+import { ContentMeter } from './verifiedContent';
 
 /**
  * Build cache archives of the local store, under its directory
@@ -42,59 +44,16 @@ export class LocalCacheArchives implements CacheArchiveStore {
   }
 
   async put(hash: string, content: Readable, maxBytes: number) {
-    const target = this.pathOf(hash);
-    const tmp = path.join(
+    return writeVerifiedFile(
       this.directory,
-      'tmp',
-      randomBytes(12).toString('hex'),
+      this.pathOf(hash),
+      content,
+      new ContentMeter(hash, maxBytes, 'The archive'),
     );
-    await fs.promises.mkdir(path.dirname(tmp), { recursive: true });
-    const hasher = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          cb(
-            new InputError(
-              `The archive exceeds the limit of ${maxBytes} bytes`,
-            ),
-          );
-          return;
-        }
-        hasher.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    try {
-      await pipeline(content, meter, fs.createWriteStream(tmp));
-      const actual = hasher.digest('hex');
-      if (actual !== hash) {
-        throw new InputError(
-          `Content hash mismatch: expected ${hash}, received ${actual}`,
-        );
-      }
-      await fs.promises.mkdir(path.dirname(target), { recursive: true });
-      await fs.promises.rename(tmp, target);
-      return size;
-    } finally {
-      await fs.promises.rm(tmp, { force: true });
-    }
   }
 
   open(hash: string): Promise<Readable> {
-    const file = this.pathOf(hash);
-    return new Promise((resolve, reject) => {
-      const stream = fs.createReadStream(file);
-      stream.once('open', () => resolve(stream));
-      stream.once('error', error =>
-        reject(
-          isNotFoundError(error)
-            ? new NotFoundError(`No cache archive ${hash}`, error)
-            : error,
-        ),
-      );
-    });
+    return openLocalFile(this.pathOf(hash), `No cache archive ${hash}`);
   }
 
   async size(hash: string): Promise<number | undefined> {
@@ -107,8 +66,6 @@ export class LocalCacheArchives implements CacheArchiveStore {
   }
 
   async delete(hashes: string[]): Promise<void> {
-    for (const hash of hashes) {
-      await fs.promises.rm(this.pathOf(hash), { force: true });
-    }
+    await removeLocalFiles(hashes.map(hash => this.pathOf(hash)));
   }
 }

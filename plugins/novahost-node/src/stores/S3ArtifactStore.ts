@@ -1,11 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import {
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -23,8 +21,17 @@ import { Lru } from '../lru';
 import { readS3StoreOptions, type S3StoreOptions } from './config';
 import { isNotFoundError } from './notFound';
 import { createS3Client } from './s3Client';
+import {
+  deleteObjects,
+  getObjectStream,
+  objectSize,
+  presignCreateOnlyPut,
+  putVerifiedObject,
+  type S3Bucket,
+} from './s3Common';
 import { S3CacheArchives } from './S3CacheArchives';
 import type { ArtifactStore, BlobUploadTarget, ByteRange } from './types';
+import { ContentMeter } from './verifiedContent';
 
 /**
  * Artifacts in an S3-compatible bucket (Cloudflare R2, AWS S3, any S3
@@ -46,6 +53,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   readonly client: S3Client;
   readonly caches: S3CacheArchives;
+  private readonly s3: S3Bucket;
   // Shared by the SDK and the presigned reads: the proxy opens many blobs
   // at once and should not pay a TCP (and TLS) handshake for each.
   private readonly httpAgent = new http.Agent({
@@ -65,6 +73,7 @@ export class S3ArtifactStore implements ArtifactStore {
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
     });
+    this.s3 = { client: this.client, bucket: o.bucket };
     this.caches = new S3CacheArchives(this.client, o);
   }
 
@@ -89,36 +98,15 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async uploadTarget(hash: string, size: number): Promise<BlobUploadTarget> {
-    const checksum = Buffer.from(hash, 'hex').toString('base64');
-    const command = new PutObjectCommand({
-      Bucket: this.o.bucket,
-      Key: this.key(blobKey(hash)),
-      ContentLength: size,
-      ContentType: 'application/octet-stream',
-      ChecksumSHA256: checksum,
-      // Create-only: a URL handed to a build can never overwrite a blob
-      // that another deployment already verified and serves.
-      IfNoneMatch: '*',
-    });
-    const url = await getSignedUrl(this.client, command, {
-      expiresIn: this.o.presignExpirySeconds ?? 900,
-      // Signed, so the uploader must send exactly these.
-      signableHeaders: new Set([
-        'content-type',
-        'x-amz-checksum-sha256',
-        'if-none-match',
-      ]),
-    });
-    return {
+    // Create-only: a URL handed to a build can never overwrite a blob
+    // that another deployment already verified and serves.
+    return presignCreateOnlyPut(
+      this.s3,
+      this.key(blobKey(hash)),
       hash,
-      url,
-      method: 'PUT',
-      headers: {
-        'content-type': 'application/octet-stream',
-        'x-amz-checksum-sha256': checksum,
-        'if-none-match': '*',
-      },
-    };
+      size,
+      this.o.presignExpirySeconds ?? 900,
+    );
   }
 
   async putBlob(
@@ -126,47 +114,16 @@ export class S3ArtifactStore implements ArtifactStore {
     content: Readable,
     maxBytes: number,
   ): Promise<number> {
-    const hasher = createHash('sha256');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of content) {
-      size += chunk.length;
-      if (size > maxBytes) {
-        throw new InputError(`Blob exceeds the limit of ${maxBytes} bytes`);
-      }
-      hasher.update(chunk);
-      chunks.push(chunk);
-    }
-    const actual = hasher.digest('hex');
-    if (actual !== hash) {
-      throw new InputError(
-        `Content hash mismatch: expected ${hash}, received ${actual}`,
-      );
-    }
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.o.bucket,
-        Key: this.key(blobKey(hash)),
-        Body: Buffer.concat(chunks),
-        ContentType: 'application/octet-stream',
-      }),
+    return putVerifiedObject(
+      this.s3,
+      this.key(blobKey(hash)),
+      content,
+      new ContentMeter(hash, maxBytes, 'Blob'),
     );
-    return size;
   }
 
   async hasBlob(hash: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new HeadObjectCommand({
-          Bucket: this.o.bucket,
-          Key: this.key(blobKey(hash)),
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isNotFoundError(e)) return false;
-      throw e;
-    }
+    return (await objectSize(this.s3, this.key(blobKey(hash)))) !== undefined;
   }
 
   /**
@@ -196,22 +153,13 @@ export class S3ArtifactStore implements ArtifactStore {
       : this.getObject(hash, range);
   }
 
-  private async getObject(hash: string, range?: ByteRange): Promise<Readable> {
-    try {
-      const res = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.o.bucket,
-          Key: this.key(blobKey(hash)),
-          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-        }),
-      );
-      return res.Body as Readable;
-    } catch (error) {
-      if (isNotFoundError(error)) {
-        throw new NotFoundError(`No blob ${hash}`, error);
-      }
-      throw error;
-    }
+  private getObject(hash: string, range?: ByteRange): Promise<Readable> {
+    return getObjectStream(
+      this.s3,
+      this.key(blobKey(hash)),
+      `No blob ${hash}`,
+      range,
+    );
   }
 
   /** A presigned GET URL of a blob, signed for an hour and reused for 50 minutes. */
@@ -264,21 +212,11 @@ export class S3ArtifactStore implements ArtifactStore {
     });
   }
 
-  private async deleteKeys(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += 1000) {
-      const part = keys.slice(i, i + 1000);
-      if (!part.length) continue;
-      await this.client.send(
-        new DeleteObjectsCommand({
-          Bucket: this.o.bucket,
-          Delete: { Objects: part.map(Key => ({ Key })), Quiet: true },
-        }),
-      );
-    }
-  }
-
   async deleteBlobs(hashes: string[]): Promise<void> {
-    await this.deleteKeys(hashes.map(h => this.key(blobKey(h))));
+    await deleteObjects(
+      this.s3,
+      hashes.map(h => this.key(blobKey(h))),
+    );
   }
 
   async putManifest(manifest: DeploymentManifest): Promise<void> {
@@ -310,6 +248,9 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async deleteManifests(deploymentIds: string[]): Promise<void> {
-    await this.deleteKeys(deploymentIds.map(id => this.key(manifestKey(id))));
+    await deleteObjects(
+      this.s3,
+      deploymentIds.map(id => this.key(manifestKey(id))),
+    );
   }
 }
