@@ -1,5 +1,4 @@
-import http from 'http';
-import { AddressInfo } from 'net';
+import { readJson, sendJson, startJsonServer } from './jsonHttp';
 
 /** A commit status as GitHub stored it. */
 export type RecordedStatus = {
@@ -60,21 +59,6 @@ export type FakeGithubRest = {
   close(): Promise<void>;
 };
 
-const read = (req: http.IncomingMessage): Promise<any> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', c => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text ? JSON.parse(text) : {});
-      } catch (e) {
-        reject(e);
-      }
-    });
-    req.on('error', reject);
-  });
-
 export async function startFakeGithubRest(options: {
   token: string;
 }): Promise<FakeGithubRest> {
@@ -102,11 +86,12 @@ export async function startFakeGithubRest(options: {
     user: { login: 'novahost[bot]' },
   });
 
-  const server = http.createServer(async (req, res) => {
-    const json = (status: number, body: unknown, headers = {}) =>
-      res
-        .writeHead(status, { 'Content-Type': 'application/json', ...headers })
-        .end(JSON.stringify(body));
+  const server = await startJsonServer(async (req, res) => {
+    const json = (
+      status: number,
+      body: unknown,
+      headers: Record<string, string> = {},
+    ) => sendJson(res, status, body, headers);
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/^\/api\/v3/, '');
     const method = req.method ?? 'GET';
@@ -131,12 +116,12 @@ export async function startFakeGithubRest(options: {
       const { status, message } = state.failing;
       state.failed.push({
         request: `${method} ${path}`,
-        body: await read(req),
+        body: await readJson(req),
       });
       json(status, { message });
       return;
     }
-    const body = method === 'GET' ? {} : await read(req);
+    const body = method === 'GET' ? {} : await readJson(req);
 
     let m = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{40})$/.exec(path);
     if (m && method === 'POST') {
@@ -167,7 +152,7 @@ export async function startFakeGithubRest(options: {
         );
         const perPage = Number(url.searchParams.get('per_page') ?? 30);
         const page = Number(url.searchParams.get('page') ?? 1);
-        const next =
+        const next: Record<string, string> =
           page * perPage < all.length
             ? {
                 Link: `<${origin}/api/v3${path}?per_page=${perPage}&page=${
@@ -199,9 +184,7 @@ export async function startFakeGithubRest(options: {
     }
     json(404, { message: 'Not Found' });
   });
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
+  origin = server.origin;
   return {
     apiBaseUrl: `${origin}/api/v3`,
     get statuses() {
@@ -253,10 +236,6 @@ export async function startFakeGithubRest(options: {
     deleteComment(id) {
       state.comments = state.comments.filter(c => c.id !== id);
     },
-    close: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

@@ -1,6 +1,6 @@
 import crypto from 'crypto';
 import http from 'http';
-import { AddressInfo } from 'net';
+import { readJson, sendJson, startJsonServer } from './jsonHttp';
 
 /** One `POST /app/installations/:id/access_tokens` that issued a token. */
 export type TokenRequest = {
@@ -66,13 +66,6 @@ function validJwt(header: string | undefined, publicKey: crypto.KeyObject) {
   return String(claims.iss) === String(APP_ID) && claims.exp > now;
 }
 
-async function readJson(req: http.IncomingMessage): Promise<any> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : {};
-}
-
 export async function startFakeGithubApp(options: {
   /** Accounts (users or organizations) the app is installed on. */
   owners: string[];
@@ -107,9 +100,7 @@ export async function startFakeGithubApp(options: {
     res: http.ServerResponse,
   ) => {
     const json = (status: number, body?: unknown) =>
-      res
-        .writeHead(status, { 'Content-Type': 'application/json' })
-        .end(body === undefined ? undefined : JSON.stringify(body));
+      sendJson(res, status, body);
     const url = new URL(req.url ?? '/', 'http://x');
     const route = `${req.method} ${url.pathname.replace(/^\/api\/v3/, '')}`;
 
@@ -188,15 +179,9 @@ export async function startFakeGithubApp(options: {
     json(404, { message: 'Not Found' });
   };
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch(e => {
-      if (!res.headersSent) res.writeHead(400).end(String(e));
-    });
-  });
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  const server = await startJsonServer(handle);
   return {
-    apiBaseUrl: `http://127.0.0.1:${port}/api/v3`,
+    apiBaseUrl: `${server.origin}/api/v3`,
     appConfig: {
       appId: APP_ID,
       privateKey: privateKey
@@ -222,10 +207,6 @@ export async function startFakeGithubApp(options: {
       return state.refused;
     },
     valid,
-    close: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
