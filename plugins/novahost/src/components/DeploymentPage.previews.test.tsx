@@ -1,65 +1,36 @@
-import { renderInTestApp } from '@backstage/frontend-test-utils';
 import type { Deployment } from '@internal/plugin-novahost-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { denyAll, testApp, type Decide } from '../__testUtils__/app';
+import { denyAll, type Decide } from '../__testUtils__/app';
 import {
-  makeDeployment,
-  makeProject,
-  sseBody,
-} from '../__testUtils__/fixtures';
-import {
-  base,
-  eventStream,
-  setupNovahostServer,
-} from '../__testUtils__/server';
-import { DeploymentView } from './DeploymentPage';
+  deploymentOfNewProject,
+  finishedDeploymentHandlers,
+  renderDeploymentPage,
+} from '../__testUtils__/deploymentPage';
+import { base, setupNovahostServer } from '../__testUtils__/server';
 
 // jsdom has no layout: give LogViewer's virtualized list a size.
-jest.mock('react-virtualized-auto-sizer', () => ({
-  __esModule: true,
-  default: (props: {
-    children: (size: { height: number; width: number }) => unknown;
-  }) => props.children({ height: 600, width: 800 }),
-}));
+jest.mock(
+  'react-virtualized-auto-sizer',
+  () => require('../__testUtils__/autoSizer').autoSizerMock,
+);
 
 const server = setupNovahostServer();
 
-let n = 0;
-/** A finished deployment of a project with its own id (decisions are cached per id). */
-function deployment(overrides: Partial<Deployment>): Deployment {
-  n += 1;
-  return makeDeployment({
-    projectId: `55555555-5555-4555-8555-${String(n).padStart(12, '0')}`,
-    ...overrides,
-  });
-}
+const deployment = deploymentOfNewProject;
 
 /** The deployment page of `d`, its project and a finished log; records DELETEs. */
 async function render(d: Deployment, authorize?: Decide) {
   const deleted: string[] = [];
   server.use(
-    http.get(`${base}/projects/:id`, ({ params }) =>
-      HttpResponse.json(
-        makeProject({ id: String(params.id), owner: 'group:default/team-a' }),
-      ),
-    ),
-    http.get(`${base}/deployments/${d.id}`, () => HttpResponse.json(d)),
-    http.get(`${base}/deployments/${d.id}/logs`, () =>
-      eventStream(
-        sseBody([{ event: 'finish', data: { status: d.status, error: null } }]),
-      ),
-    ),
+    ...finishedDeploymentHandlers(d),
     http.delete(`${base}/deployments/:id`, ({ params }) => {
       deleted.push(String(params.id));
       return new HttpResponse(null, { status: 204 });
     }),
   );
-  await renderInTestApp(
-    <DeploymentView deploymentId={d.id} />,
-    testApp({ authorize }),
-  );
+  await renderDeploymentPage(d.id, authorize);
   return deleted;
 }
 

@@ -1,46 +1,33 @@
-import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { denyAll, testApp, type Decide } from '../__testUtils__/app';
+import { denyAll, type Decide } from '../__testUtils__/app';
 import {
-  iso,
-  makeDeployment,
-  makeProject,
-  sseBody,
-} from '../__testUtils__/fixtures';
+  projectHandler,
+  renderDeploymentPage,
+} from '../__testUtils__/deploymentPage';
+import { iso, makeDeployment, sseBody } from '../__testUtils__/fixtures';
 import {
   base,
   eventStream,
   notFoundHandlers,
   setupNovahostServer,
 } from '../__testUtils__/server';
-import { DeploymentView, phaseDurations } from './DeploymentPage';
+import { phaseDurations } from './DeploymentPage';
 import { formatLogLine } from './useDeploymentLog';
 
 // jsdom has no layout: give LogViewer's virtualized list a size.
-jest.mock('react-virtualized-auto-sizer', () => ({
-  __esModule: true,
-  default: (props: {
-    children: (size: { height: number; width: number }) => unknown;
-  }) => props.children({ height: 600, width: 800 }),
-}));
+jest.mock(
+  'react-virtualized-auto-sizer',
+  () => require('../__testUtils__/autoSizer').autoSizerMock,
+);
 
 const server = setupNovahostServer();
 
 /** The deployment page, with the project it names its owner from. */
 function render(id: string, authorize?: Decide) {
-  server.use(
-    http.get(`${base}/projects/:id`, ({ params }) =>
-      HttpResponse.json(
-        makeProject({ id: String(params.id), owner: 'group:default/team-a' }),
-      ),
-    ),
-  );
-  return renderInTestApp(
-    <DeploymentView deploymentId={id} />,
-    testApp({ authorize }),
-  );
+  server.use(projectHandler);
+  return renderDeploymentPage(id, authorize);
 }
 
 const line = (seq: number, text: string, stream = 'stdout') => ({
