@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -16,28 +15,13 @@ import {
   repoWith,
   TOKEN,
 } from './__testUtils__/backend.ts';
+import { runProgramOnPath } from './__testUtils__/program.ts';
 import { LOG_SEQ_BASE } from './protocol.ts';
 
 jest.setTimeout(60_000);
 
-const MAIN = resolve(__dirname, 'main.ts');
-
 /** Runs the program as the pod's containers do: one process per command. */
-function program(command: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    done => {
-      const child = spawn(process.execPath, [MAIN, command], {
-        env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', c => (stdout += c));
-      child.stderr.on('data', c => (stderr += c));
-      child.on('close', code => done({ code, stdout, stderr }));
-    },
-  );
-}
+const program = runProgramOnPath;
 
 /**
  * A build script that looks for the token everywhere a process can: its

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -14,6 +13,7 @@ import {
   repoWith,
   TOKEN,
 } from './__testUtils__/backend.ts';
+import { runProgram } from './__testUtils__/program.ts';
 import { StepError } from './exec.ts';
 import type { NodeInstall } from './nodeVersion.ts';
 import {
@@ -29,7 +29,6 @@ jest.setTimeout(120_000);
 
 /** The Node.js installations scripts/setup.sh provisions (provision-node). */
 const NODE_DIR = resolve(__dirname, '../../../.tools/build-node');
-const MAIN = resolve(__dirname, 'main.ts');
 
 beforeAll(() => {
   if (!existsSync(join(NODE_DIR, '20', 'bin', 'node'))) {
@@ -152,21 +151,7 @@ describe('toolchain', () => {
 });
 
 /** Runs the program as the local runner does (one process, `all`). */
-function program(command: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    done => {
-      const child = spawn(process.execPath, [MAIN, command], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', c => (stdout += c));
-      child.stderr.on('data', c => (stderr += c));
-      child.on('close', code => done({ code, stdout, stderr }));
-    },
-  );
-}
+const program = runProgram;
 
 describe('builds on the chosen tools', () => {
   it('runs on the Node of .nvmrc, with none of the platform’s yarn, corepack or npm settings', async () => {

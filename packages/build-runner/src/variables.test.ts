@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -7,17 +6,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   baseSpec,
   fakeBackend,
   repoWith,
   TOKEN,
 } from './__testUtils__/backend.ts';
+import { runProgramOnPath } from './__testUtils__/program.ts';
 
 jest.setTimeout(60_000);
 
-const MAIN = resolve(__dirname, 'main.ts');
 const SECRET = 'cms-token: s3cr3t/value+with spaces';
 const b64 = Buffer.from(SECRET).toString('base64');
 const url = encodeURIComponent(SECRET);
@@ -62,21 +61,7 @@ const SPEC = {
   secretEnv: ['CMS_TOKEN'],
 };
 
-function program(command: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    done => {
-      const child = spawn(process.execPath, [MAIN, command], {
-        env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', c => (stdout += c));
-      child.stderr.on('data', c => (stderr += c));
-      child.on('close', code => done({ code, stdout, stderr }));
-    },
-  );
-}
+const program = runProgramOnPath;
 
 async function setup(env: Record<string, string> = {}) {
   const repo = repoWith(PRINT);
