@@ -190,17 +190,15 @@ describe('deploy on push and previews through GitHub webhooks', () => {
   });
   it('previews a pull request, once per commit, superseded by its next commit, and removes its alias when it closes', async () => {
     const base = { ref: 'main', sha: siteRepo.head('main') };
+    /** GitHub's `pull_request` event of #7 with its head at `sha`. */
+    const sendPr = (action: string, sha: string) =>
+      bed.send(
+        'pull_request',
+        bed.pr({ action, number: 7, head: { ref: 'feature/pr', sha }, base }),
+      );
     // Slow enough that the next commit arrives while it builds.
     const first = siteRepo.commit('feature/pr', site('', 'pr v1', 3000));
-    await bed.send(
-      'pull_request',
-      bed.pr({
-        action: 'opened',
-        number: 7,
-        head: { ref: 'feature/pr', sha: first },
-        base,
-      }),
-    );
+    await sendPr('opened', first);
     const [opened] = await bed.deploymentsOf(project.id);
     expect(opened).toMatchObject({
       commitSha: first,
@@ -224,15 +222,7 @@ describe('deploy on push and previews through GitHub webhooks', () => {
     );
 
     const second = siteRepo.commit('feature/pr', site('', 'pr v2'));
-    await bed.send(
-      'pull_request',
-      bed.pr({
-        action: 'synchronize',
-        number: 7,
-        head: { ref: 'feature/pr', sha: second },
-        base,
-      }),
-    );
+    await sendPr('synchronize', second);
     const [synced] = await bed.deploymentsOf(project.id);
     expect(synced).toMatchObject({
       commitSha: second,
@@ -251,26 +241,10 @@ describe('deploy on push and previews through GitHub webhooks', () => {
     // Closing while a newer commit still builds cancels that build, so it
     // cannot route the alias again when it would have become ready.
     const third = siteRepo.commit('feature/pr', site('', 'pr v3'));
-    await bed.send(
-      'pull_request',
-      bed.pr({
-        action: 'synchronize',
-        number: 7,
-        head: { ref: 'feature/pr', sha: third },
-        base,
-      }),
-    );
+    await sendPr('synchronize', third);
     const [building] = await bed.deploymentsOf(project.id);
     expect(building.commitSha).toBe(third);
-    await bed.send(
-      'pull_request',
-      bed.pr({
-        action: 'closed',
-        number: 7,
-        head: { ref: 'feature/pr', sha: third },
-        base,
-      }),
-    );
+    await sendPr('closed', third);
     expect(await bed.outcome(project.id)).toBe(
       'site: removed the alias of feature/pr; canceled 1 build',
     );
