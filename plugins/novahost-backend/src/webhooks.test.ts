@@ -309,16 +309,13 @@ describe('deploy on push and previews through GitHub webhooks', () => {
       });
     });
 
-    const countsOf = async () => [
-      (await bed.deploymentsOf(web.id)).length,
-      (await bed.deploymentsOf(docs.id)).length,
-    ];
-
-    it('deploys the projects whose root directory or watch paths a push touches', async () => {
+    /** Commits `files` to main and sends its push (listing them, unless `payload` says otherwise). */
+    const pushToMain = async (
+      files: Record<string, string>,
+      payload: { files?: string[]; commits?: number } = {},
+    ) => {
       const before = monoRepo.head('main');
-      const sha = monoRepo.commit('main', {
-        'apps/docs/index.html': 'docs v2',
-      });
+      const sha = monoRepo.commit('main', files);
       await bed.send(
         'push',
         bed.push({
@@ -326,9 +323,20 @@ describe('deploy on push and previews through GitHub webhooks', () => {
           ref: 'refs/heads/main',
           before,
           after: sha,
-          files: ['apps/docs/index.html'],
+          files: Object.keys(files),
+          ...payload,
         }),
       );
+      return { before, sha };
+    };
+
+    const countsOf = async () => [
+      (await bed.deploymentsOf(web.id)).length,
+      (await bed.deploymentsOf(docs.id)).length,
+    ];
+
+    it('deploys the projects whose root directory or watch paths a push touches', async () => {
+      const { sha } = await pushToMain({ 'apps/docs/index.html': 'docs v2' });
       const [deployed] = await bed.deploymentsOf(docs.id);
       expect(await countsOf()).toEqual([0, 1]);
       expect(await bed.outcome(docs.id)).toBe(
@@ -340,21 +348,10 @@ describe('deploy on push and previews through GitHub webhooks', () => {
     });
 
     it('asks the compare API when the payload cannot tell', async () => {
-      const before = monoRepo.head('main');
-      const sha = monoRepo.commit('main', {
-        'packages/ui/button.txt': 'v2',
-      });
       // GitHub lists 20 commits at most: the listed files are not all.
-      await bed.send(
-        'push',
-        bed.push({
-          repo: 'acme/mono',
-          ref: 'refs/heads/main',
-          before,
-          after: sha,
-          commits: 20,
-          files: ['apps/web/index.html'],
-        }),
+      const { before, sha } = await pushToMain(
+        { 'packages/ui/button.txt': 'v2' },
+        { commits: 20, files: ['apps/web/index.html'] },
       );
       expect(bed.compare.requests).toContainEqual({
         method: 'GET',
