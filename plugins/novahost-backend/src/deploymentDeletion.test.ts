@@ -1,13 +1,5 @@
-import {
-  mockCredentials,
-  mockServices,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import {
-  freePort,
-  startTestProxy,
-  type TestProxy,
-} from '@internal/novahost-proxy/testUtils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { freePort, type TestProxy } from '@internal/novahost-proxy/testUtils';
 import { LocalArtifactStore } from '@internal/plugin-novahost-node';
 import { createHash } from 'crypto';
 import {
@@ -21,6 +13,7 @@ import {
   service,
   startNovahostTestBackend,
 } from './__testUtils__/backend';
+import { startProxyFor } from './__testUtils__/proxy';
 import { createSiteRepo } from './__testUtils__/repo';
 
 jest.setTimeout(240_000);
@@ -69,15 +62,7 @@ describe.each(databases.eachSupportedId())(
         },
       });
       store = new LocalArtifactStore(nh.storeDir);
-      proxy = await startTestProxy({
-        routes: {
-          backendUrl: nh.baseUrl,
-          token: mockCredentials.service.token(),
-        },
-        store: nh.storeDir,
-        port,
-        config: { accessLog: false },
-      });
+      proxy = await startProxyFor(nh, port);
     });
     afterAll(async () => {
       await proxy?.stop();

@@ -1,15 +1,12 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
-import {
-  freePort,
-  startTestProxy,
-  type TestProxy,
-} from '@internal/novahost-proxy/testUtils';
+import { freePort, type TestProxy } from '@internal/novahost-proxy/testUtils';
 import {
   Deployment,
   logTexts,
   NovahostTestBackend,
   startNovahostTestBackend,
 } from './__testUtils__/backend';
+import { startProxyFor } from './__testUtils__/proxy';
 
 /**
  * Previews without webhooks: deploying a branch other than the production
@@ -32,15 +29,7 @@ describe('preview deployments and branch aliases', () => {
         runner: { type: 'local' },
       },
     });
-    proxy = await startTestProxy({
-      routes: {
-        backendUrl: `${nh.baseUrl}`,
-        token: mockCredentials.service.token(),
-      },
-      store: nh.storeDir,
-      port,
-      config: { accessLog: false },
-    });
+    proxy = await startProxyFor(nh, port);
   });
 
   afterAll(async () => {
