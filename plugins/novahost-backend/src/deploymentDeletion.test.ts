@@ -79,9 +79,14 @@ describe.each(databases.eachSupportedId())(
         ref,
       });
       expect(res.status).toBe(202);
+      // A deployment reads ready a moment before its promotion (the move
+      // to ready is made first, then settled): a main build is waited for
+      // until it is production too.
       return nh.waitForDeployment(
         res.body.id,
-        d => ['ready', 'failed', 'canceled'].includes(d.status),
+        d =>
+          ['failed', 'canceled'].includes(d.status) ||
+          (d.status === 'ready' && (ref !== 'main' || d.isProduction)),
         { timeoutMs: 90_000 },
       );
     };

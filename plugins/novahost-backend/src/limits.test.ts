@@ -92,9 +92,21 @@ describe.each(databases.eachSupportedId())('limits on %p', id => {
       );
       expect(ready).toMatchObject({ status: 'ready', error: null });
 
-      const lines = (await nh.logs(deployment.id))
-        .filter(e => e.event === 'log')
-        .map(e => e.data);
+      // The status reads ready a moment before the settled "ready" line is
+      // stored (the move is made first): read until it is there.
+      const readLines = async () =>
+        (await nh.logs(deployment.id))
+          .filter(e => e.event === 'log')
+          .map(e => e.data);
+      let lines = await readLines();
+      for (
+        let i = 0;
+        i < 50 && !/^Deployment ready at /.test(lines.at(-1)?.text ?? '');
+        i++
+      ) {
+        await new Promise(r => setTimeout(r, 100));
+        lines = await readLines();
+      }
       const notice = lines.findIndex(l =>
         /^Log truncated after 25 lines \/ \d+ bytes/.test(l.text),
       );
